@@ -1,0 +1,41 @@
+# One entry point for readers, learners, instructors and CI.
+#   make book   build the HTML book (strict: any warning fails)
+#   make test   every test: rnnlib, nbval on every chapter notebook, the strict book build
+#   make lab    open the notebooks in JupyterLab
+#   make bench  speed measurements (not part of the tests)
+# Each target first brings .venv up to date with the exact pins in requirements.txt.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+BOOK_FLAGS := -W -n --keep-going
+
+.PHONY: book test lab bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+	@echo
+	@echo "The book is built. Open it with:  file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lab: $(STAMP) $(VENV)/.lab-installed
+	$(VENV)/bin/jupyter lab chapters
+
+$(VENV)/.lab-installed: requirements-lab.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
+	@touch $@
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
