@@ -278,7 +278,7 @@ class NGramLM:
             # fallback when some n_r = 0 would make a D_r meaningless (e.g. D_2 = 2).
             return np.array([0.0, y, y, y])
         d = [r - (r + 1) * y * n_r[r] / n_r[r - 1] for r in (1, 2, 3)]
-        return np.array([0.0] + [float(np.clip(dr, 0.0, r)) for dr in d])
+        return np.array([0.0] + [float(np.clip(dr, 0.0, r)) for r, dr in zip((1, 2, 3), d)])
 
     def _tune_lambdas(self, contexts, targets, iterations: int = 200, tol: float = 1e-7):
         """EM for the per-order interpolation weights on held-out n-grams.
