@@ -3,6 +3,7 @@
 #   make test   every test: rnnlib, nbval on every chapter notebook, the strict book build
 #   make lab    open the notebooks in JupyterLab
 #   make bench  speed measurements (not part of the tests)
+#   make notebooks  re-run every chapter notebook and store its outputs
 # Each target first brings .venv up to date with the exact pins in requirements.txt.
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test lab bench clean
+.PHONY: book test lab bench notebooks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,9 @@ $(VENV)/.lab-installed: requirements-lab.txt
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+notebooks: $(STAMP)
+	$(PY) tools/execute_notebooks.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
