@@ -469,6 +469,16 @@ class NGramLM:
             history.append(token)
         return out
 
+    def counts_ids(self, contexts: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Training counts :math:`c(h, w)` of full-order n-grams given as ids (0 if unseen)."""
+        self._check_fitted()
+        contexts = np.asarray(contexts, dtype=np.int64).reshape(len(targets), self.order - 1)
+        targets = np.asarray(targets, dtype=np.int64)
+        for k, cid, found in self._walk(contexts):
+            if k == self.order:
+                return np.where(found, self._ngram_values(k, cid, targets, "raw"), 0.0).astype(np.int64)
+        raise AssertionError("unreachable")
+
     def count(self, ngram) -> int:
         """How often the tokens ``ngram`` (1 to ``order`` of them) occurred in training."""
         self._check_fitted()
