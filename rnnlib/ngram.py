@@ -169,6 +169,7 @@ class NGramLM:
         self._outcome_mask = np.ones(self._V, bool)
         self._outcome_mask[self._bos] = False
         self.outcomes = tuple(t for t in self.vocab if t != BOS)
+        self._outcome_ids = np.array([self.vocab.id_of(t) for t in self.outcomes], np.int64)
 
         if self.smoothing == "interpolated":
             lambdas = self.options["lambdas"]
@@ -192,22 +193,24 @@ class NGramLM:
         return self
 
     def _encode(self, sentences):
-        """Contexts ``(N, n-1)`` and targets ``(N,)`` of every prediction, and the OOV count."""
+        """Contexts ``(N, n-1)`` and targets ``(N,)`` of every prediction, and the OOV count.
+
+        Each sentence becomes ``n-1`` start markers, its token ids and one end marker in a
+        single padded stream; every non-padding position is a prediction.
+        """
         n = self.order
-        stoi = self.vocab._stoi
-        unk = self.vocab.unk_id
-        eos = self.vocab.eos_id
-        stream, positions, n_oov = [], [], 0
-        for sentence in sentences:
-            ids = [stoi.get(t, unk) for t in sentence]
-            n_oov += sum(1 for t in sentence if t not in stoi)
-            start = len(stream) + n - 1
-            stream.extend([self._bos] * (n - 1))
-            stream.extend(ids)
-            stream.append(eos)
-            positions.extend(range(start, start + len(ids) + 1))
-        stream = np.asarray(stream, dtype=np.int64)
-        positions = np.asarray(positions, dtype=np.int64)
+        stoi, unk = self.vocab._stoi, self.vocab.unk_id
+        lengths = np.fromiter((len(s) + 1 for s in sentences), np.int64, len(sentences))
+        ids = np.fromiter((stoi.get(t, unk) for s in sentences for t in s), np.int64,
+                          int(lengths.sum() - len(sentences)))
+        n_oov = sum(t not in stoi for s in sentences for t in s)
+        starts = np.cumsum(lengths + n - 1) - lengths            # first prediction of each sentence
+        positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        stream = np.full(int(lengths.sum() + len(sentences) * (n - 1)), self._bos, np.int64)
+        is_end = np.zeros(len(positions), bool)
+        is_end[np.cumsum(lengths) - 1] = True
+        stream[positions[~is_end]] = ids
+        stream[positions[is_end]] = self.vocab.eos_id
         contexts = stream[positions[:, None] + np.arange(-(n - 1), 0)]
         return contexts, stream[positions], n_oov
 
@@ -344,15 +347,25 @@ class NGramLM:
             yield k, cid, found
 
     def _ngram_values(self, k, cid, targets, kind):
-        pos, hit = _lookup(self._tables[k].keys, cid * self._V + targets)
-        values = getattr(self._tables[k], kind)[pos]
-        return np.where(hit, values, 0.0)
+        """Counts of the order-``k`` n-grams (context ``cid``, word ``targets``); 0 if unseen."""
+        table = self._tables[k]
+        keys, values = table.keys, getattr(table, kind)
+        if cid.shape == (1,) and len(targets) > 1:
+            # One context for many words (a whole distribution): its n-grams are a contiguous
+            # slice of the sorted keys, so search that slice only.
+            lo, hi = np.searchsorted(keys, [cid[0] * self._V, (cid[0] + 1) * self._V])
+            keys, values = keys[lo:hi], values[lo:hi]
+            if hi == lo:
+                return np.zeros(len(targets))
+        pos, hit = _lookup(keys, cid * self._V + targets)
+        return np.where(hit, values[pos], 0.0)
 
     def _probs(self, contexts: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """P(target | context) for arrays of ids: contexts ``(N, n-1)``, targets ``(N,)``."""
         n = self.order
         p = np.full(len(targets), 1.0 / len(self.outcomes))   # order 0: uniform
         s = self.smoothing
+        single = len(contexts) == 1   # one history, many words: walk the history once
         for k, cid, found in self._walk(contexts):
             if s == "add_k" and k < n:
                 continue
@@ -362,10 +375,17 @@ class NGramLM:
                 c = np.where(found, self._ngram_values(k, cid, targets, "raw"), 0.0)
                 p = (c + kk) / (total + kk * len(self.outcomes))
                 continue
-            use = total > 0
-            kind = "cont" if s == "kneser_ney" else "raw"
-            c = self._ngram_values(k, cid[use], targets[use], kind)
-            t = total[use]
+            if single:
+                if total[0] == 0:
+                    continue
+                cid = np.broadcast_to(cid, targets.shape)
+                use = np.ones(len(targets), bool)
+                c = self._ngram_values(k, cid[:1], targets, "cont" if s == "kneser_ney" else "raw")
+                t = np.broadcast_to(total, targets.shape)
+            else:
+                use = total > 0
+                c = self._ngram_values(k, cid[use], targets[use], "cont" if s == "kneser_ney" else "raw")
+                t = total[use]
             if s == "mle":
                 p[use] = c / t
             elif s == "interpolated":
@@ -409,8 +429,7 @@ class NGramLM:
     def distribution(self, context=()) -> np.ndarray:
         """Probabilities of every token in :attr:`outcomes` after ``context``; they sum to 1."""
         ids, _ = self._encode_query(EOS, context)
-        targets = np.array([self.vocab.id_of(t) for t in self.outcomes], dtype=np.int64)
-        return self._probs(np.repeat(ids, len(targets), axis=0), targets)
+        return self._probs(ids, self._outcome_ids)
 
     def evaluate(self, sentences) -> Evaluation:
         """Score tokenized sentences: perplexity, cross-entropy, token and OOV counts.
@@ -470,13 +489,25 @@ class NGramLM:
         return out
 
     def counts_ids(self, contexts: np.ndarray, targets: np.ndarray) -> np.ndarray:
-        """Training counts :math:`c(h, w)` of full-order n-grams given as ids (0 if unseen)."""
+        """Training counts :math:`c(h w)` of n-grams given as ids; 0 for one never seen.
+
+        ``contexts`` is ``(N, m)`` with ``m <= order - 1``: the last ``m`` columns of
+        :meth:`encode`'s contexts give the counts of the ``(m+1)``-grams, so one model of
+        order ``n`` answers for every order up to ``n``.
+        """
         self._check_fitted()
-        contexts = np.asarray(contexts, dtype=np.int64).reshape(len(targets), self.order - 1)
         targets = np.asarray(targets, dtype=np.int64)
-        for k, cid, found in self._walk(contexts):
-            if k == self.order:
-                return np.where(found, self._ngram_values(k, cid, targets, "raw"), 0.0).astype(np.int64)
+        contexts = np.asarray(contexts, dtype=np.int64).reshape(len(targets), -1)
+        k = contexts.shape[1] + 1
+        if k > self.order:
+            raise ValueError(f"an order-{self.order} model counts n-grams of up to {self.order} "
+                             f"tokens; got contexts of {k - 1} tokens")
+        # Columns the walk never reaches before order k; -1 matches no id.
+        padded = np.concatenate([np.full((len(targets), self.order - k), -1), contexts], axis=1)
+        for order, cid, found in self._walk(padded):
+            if order == k:
+                counts = self._ngram_values(k, cid, targets, "raw")
+                return np.where(found, counts, 0.0).astype(np.int64)
         raise AssertionError("unreachable")
 
     def count(self, ngram) -> int:
@@ -486,12 +517,7 @@ class NGramLM:
         if not 1 <= len(ngram) <= self.order:
             raise ValueError(f"ngram must have 1 to {self.order} tokens, got {len(ngram)}")
         ids = np.array([[self.vocab.id_of(t) for t in ngram]], dtype=np.int64)
-        padded = np.concatenate([np.full((1, self.order - len(ngram)), -1), ids[:, :-1]], axis=1)
-        k = len(ngram)
-        for order, cid, found in self._walk(padded):
-            if order == k:
-                return int(self._ngram_values(k, cid, ids[:, -1], "raw")[0]) if found[0] else 0
-        raise AssertionError("unreachable")
+        return int(self.counts_ids(ids[:, :-1], ids[:, -1])[0])
 
     def num_ngrams(self) -> dict[int, int]:
         """Distinct n-grams of each order seen in training."""

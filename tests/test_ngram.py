@@ -223,3 +223,13 @@ def test_bad_queries():
         NGramLM(2).prob("a", ["b"])
     with pytest.raises(TypeError, match="numpy.random.Generator"):
         lm.generate(42)
+
+
+def test_counts_of_every_order_from_one_model():
+    lm = fitted(3, "mle", corpus=TOY * 2)
+    contexts, targets = lm.encode([["a", "b", "zz"]])
+    np.testing.assert_array_equal(lm.counts_ids(contexts, targets), [2, 2, 0, 0])   # <s><s>a, <s>ab
+    np.testing.assert_array_equal(lm.counts_ids(contexts[:, 1:], targets), [2, 4, 0, 0])
+    np.testing.assert_array_equal(lm.counts_ids(contexts[:, :0], targets), [4, 6, 0, 4])
+    with pytest.raises(ValueError, match="up to 3 tokens"):
+        lm.counts_ids(np.zeros((4, 3), int), targets)
