@@ -350,13 +350,14 @@ class NGramLM:
         """Counts of the order-``k`` n-grams (context ``cid``, word ``targets``); 0 if unseen."""
         table = self._tables[k]
         keys, values = table.keys, getattr(table, kind)
-        if cid.shape == (1,) and len(targets) > 1:
+        if len(cid) > 1 and cid[0] == cid[-1] and np.all(cid == cid[0]):
             # One context for many words (a whole distribution): its n-grams are a contiguous
             # slice of the sorted keys, so search that slice only.
             lo, hi = np.searchsorted(keys, [cid[0] * self._V, (cid[0] + 1) * self._V])
             keys, values = keys[lo:hi], values[lo:hi]
             if hi == lo:
                 return np.zeros(len(targets))
+            cid = cid[:1]
         pos, hit = _lookup(keys, cid * self._V + targets)
         return np.where(hit, values[pos], 0.0)
 
@@ -365,33 +366,26 @@ class NGramLM:
         n = self.order
         p = np.full(len(targets), 1.0 / len(self.outcomes))   # order 0: uniform
         s = self.smoothing
-        single = len(contexts) == 1   # one history, many words: walk the history once
         for k, cid, found in self._walk(contexts):
             if s == "add_k" and k < n:
                 continue
+            # One history for many words (a whole distribution) is walked once, then broadcast.
+            cid, found = np.broadcast_to(cid, targets.shape), np.broadcast_to(found, targets.shape)
             total = np.where(found, self._totals[k][cid], 0.0)
             if s == "add_k":
                 kk = self.options["k"]
                 c = np.where(found, self._ngram_values(k, cid, targets, "raw"), 0.0)
                 p = (c + kk) / (total + kk * len(self.outcomes))
                 continue
-            if single:
-                if total[0] == 0:
-                    continue
-                cid = np.broadcast_to(cid, targets.shape)
-                use = np.ones(len(targets), bool)
-                c = self._ngram_values(k, cid[:1], targets, "cont" if s == "kneser_ney" else "raw")
-                t = np.broadcast_to(total, targets.shape)
-            else:
-                use = total > 0
-                c = self._ngram_values(k, cid[use], targets[use], "cont" if s == "kneser_ney" else "raw")
-                t = total[use]
-            if s == "mle":
+            use = total > 0
+            c = self._ngram_values(k, cid[use], targets[use], "cont" if s == "kneser_ney" else "raw")
+            t = total[use]
+            if s == "mle":            # c(h w) / c(h); an unseen history keeps a shorter one's
                 p[use] = c / t
-            elif s == "interpolated":
+            elif s == "interpolated":   # lambda P_MLE(w | h) + (1 - lambda) P(w | h')
                 lam = self.lambdas[k - 1]
                 p[use] = lam * c / t + (1 - lam) * p[use]
-            else:
+            else:                       # max(c - D, 0) / c(h) + gamma(h) P(w | h')
                 d = self.discounts[k][np.minimum(c, 3).astype(int)]
                 p[use] = np.maximum(c - d, 0.0) / t + self._gammas[k][cid[use]] * p[use]
         # <s> is never an outcome.
