@@ -32,7 +32,7 @@ lab: $(STAMP) $(VENV)/.lab-installed
 	$(VENV)/bin/jupyter lab chapters
 
 $(VENV)/.lab-installed: requirements-lab.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-lab.txt
 	@touch $@
 
 bench: $(STAMP)
