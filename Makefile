@@ -12,7 +12,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test lab bench notebooks clean
+.PHONY: book test lab bench notebooks browser clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,15 @@ book: $(STAMP)
 	@echo
 	@echo "The book is built. Open it with:  file://$(CURDIR)/_build/html/index.html"
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest
+
+# Debian's Chromium for the browser test. Installing needs root (as in CI); elsewhere the
+# browser test is skipped with a message saying so.
+browser:
+	@command -v chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
+	  echo "note: Chromium is not installed and could not be (apt-get needs root): the browser test will be skipped"
 
 lab: $(STAMP) $(VENV)/.lab-installed
 	$(VENV)/bin/jupyter lab chapters
