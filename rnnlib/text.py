@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
+#: The special tokens, in the order a default :class:`Vocab` gives them ids 0 to 3.
 SPECIALS = (PAD, UNK, BOS, EOS)
 
 # A word is letters with inner apostrophes or hyphens ("woo'd", "o'er", "self-same");
