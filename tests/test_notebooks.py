@@ -1,0 +1,79 @@
+"""House rules for the chapter notebooks, checked on their stored form (nbval checks that
+the stored outputs are still what the code prints; these check how the notebooks are made)."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+TOC = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def notebook(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no chapter notebooks found under chapters/"
+
+
+def test_listed_in_the_table_of_contents(notebook):
+    path, _ = notebook
+    assert f"chapters/{path.stem}" in TOC, f"{path.name} is not in _toc.yml"
+
+
+def test_run_top_to_bottom_with_outputs_stored(notebook):
+    path, nb = notebook
+    counts = [c.execution_count for c in code_cells(nb)]
+    assert None not in counts, f"{path.name}: some code cells were never run; nbval would skip them"
+    assert counts == list(range(1, len(counts) + 1)), \
+        f"{path.name}: cells were not run once, top to bottom, in a fresh kernel: {counts}"
+    errors = [c.source[:60] for c in code_cells(nb) for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"{path.name}: stored error outputs in {errors}"
+
+
+def test_one_title_and_learning_goals(notebook):
+    path, nb = notebook
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    titles = [line for line in markdown.splitlines() if line.startswith("# ")]
+    assert len(titles) == 1, f"{path.name}: expected one '# ' title, found {titles}"
+    assert "You will learn" in markdown or "## Goal" in markdown, f"{path.name}: no learning goals"
+
+
+def test_first_code_cell_installs_on_colab_and_is_hidden(notebook):
+    path, nb = notebook
+    first = code_cells(nb)[0]
+    assert "google.colab" in first.source and "pip" in first.source, \
+        f"{path.name}: the first code cell should install rnnlib on Colab"
+    assert "hide-input" in first.metadata.get("tags", []), f"{path.name}: hide the install cell's input"
+
+
+def test_every_figure_has_caption_and_alt_text(notebook):
+    path, nb = notebook
+    for cell in code_cells(nb):
+        if any("image/png" in o.get("data", {}) for o in cell.outputs):
+            meta = cell.metadata.get("mystnb", {})
+            caption = meta.get("figure", {}).get("caption", "")
+            alt = meta.get("image", {}).get("alt", "")
+            assert len(caption) > 20 and len(alt) > 20, \
+                f"{path.name}: the figure drawn by `{cell.source.splitlines()[0]}` needs a caption and alt text"
+            assert meta["figure"].get("name"), f"{path.name}: give the figure a name to refer to"
+
+
+def test_exercises_mark_solutions_and_are_checked(notebook):
+    path, nb = notebook
+    cells = code_cells(nb)
+    for i, cell in enumerate(cells):
+        if "### BEGIN SOLUTION" in cell.source:
+            assert "### END SOLUTION" in cell.source, f"{path.name}: unclosed solution in cell {i}"
+            assert "hide-input" in cell.metadata.get("tags", []), \
+                f"{path.name}: fold the solution in cell {i} (tag hide-input)"
+            following = cells[i + 1].source if i + 1 < len(cells) else ""
+            assert "checks." in following, f"{path.name}: the exercise in cell {i} has no checker after it"
