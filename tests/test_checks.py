@@ -113,8 +113,72 @@ def test_broken_submissions_get_a_message(fn, message):
 
 
 def test_a_function_that_never_returns_is_stopped(monkeypatch):
-    monkeypatch.setattr(checks, "TIME_LIMIT", 0.2)
+    monkeypatch.setattr(checks._common, "TIME_LIMIT", 0.2)
     start = time.perf_counter()
     with pytest.raises(AssertionError, match="loop that never ends"):
         checks.check_perplexity(loops)
     assert time.perf_counter() - start < 5
+
+
+# ---------------------------------------------------------------- sigmoid, softmax, dense
+def stable_sigmoid(z):
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1 / (1 + np.exp(-z[pos]))
+    e = np.exp(z[~pos])
+    out[~pos] = e / (1 + e)
+    return out
+
+
+def test_sigmoid_checker(capsys):
+    checks.check_sigmoid(stable_sigmoid)
+    assert "+-1000" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda z: 1 / (1 + np.exp(-z)), "overflows for z = -1000"),
+    (lambda z: 1 / (1 + np.exp(z)), "sign of z"),
+    (lambda z: np.tanh(z), "should be"),
+])
+def test_sigmoid_checker_names_mistakes(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_sigmoid(wrong)
+
+
+def stable_softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_softmax_checker(capsys):
+    checks.check_softmax(stable_softmax)
+    assert "1000" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda z: np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True), "Subtract each row's maximum"),
+    (lambda z: np.exp(z) / np.exp(z).sum(axis=0, keepdims=True), "normalise over the last axis"),
+])
+def test_softmax_checker_names_mistakes(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_softmax(wrong)
+
+
+def dense_backward_ok(dy, x, W):
+    return dy @ W, dy.T @ x, dy.sum(axis=0)
+
+
+def test_dense_backward_checker(capsys):
+    checks.check_dense_backward(dense_backward_ok)
+    assert "dW = dy.T @ x" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda dy, x, W: (dy @ W, x.T @ dy, dy.sum(axis=0)), "transposed"),
+    (lambda dy, x, W: (dy @ W, dy.T @ x, dy), "sum of dy over the batch"),
+    (lambda dy, x, W: (dy @ W, dy.T @ x, dy.mean(axis=0)), "the layer must sum"),
+    (lambda dy, x, W: (dy @ W, dy.T @ x), "tuple \\(dx, dW, db\\)"),
+])
+def test_dense_backward_checker_names_mistakes(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_dense_backward(wrong)

@@ -1,73 +1,15 @@
-"""Checkers for the exercises: each runs a student's function on cases chosen to catch the
-classic mistakes, raises ``AssertionError`` with a message that names the mistake it saw, and
-prints one plain line when everything passes.
-
-A checker never shows the expected values of hidden cases beyond what a student needs to
-find the bug, and never crashes on a broken submission: a function that is not written
-yet, raises, or runs too long gets a message that says so.
-"""
+"""Checkers for the n-gram chapter: bigram MLE, add-k smoothing, perplexity."""
 
 from __future__ import annotations
 
 import math
-import signal
-import threading
 from collections import Counter
-from contextlib import contextmanager
 
 import numpy as np
 
-from .ngram import NGramLM
-from .text import BOS, EOS, UNK, Vocab
-
-TIME_LIMIT = 10.0  # seconds a single call of a student function may take
-
-
-class _TimeLimit(Exception):
-    pass
-
-
-@contextmanager
-def _time_limit(seconds: float):
-    """Interrupt the block after ``seconds`` (main thread on Unix only; elsewhere no limit)."""
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-
-    def _raise(signum, frame):
-        raise _TimeLimit()
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _call(fn, *args, what: str):
-    """Call the student's ``fn``; turn every way it can fail into a readable AssertionError."""
-    name = getattr(fn, "__name__", "your function")
-    if not callable(fn):
-        raise AssertionError(f"expected a function, got {type(fn).__name__}")
-    try:
-        with _time_limit(TIME_LIMIT):
-            return fn(*args)
-    except NotImplementedError:
-        raise AssertionError(f"{name} is not implemented yet: replace the "
-                             "`raise NotImplementedError()` line with your code") from None
-    except _TimeLimit:
-        raise AssertionError(f"{name} took longer than {TIME_LIMIT:.0f} s on {what}; "
-                             "is there a loop that never ends?") from None
-    except Exception as exc:  # the student's bug, reported in words
-        raise AssertionError(f"{name} raised {type(exc).__name__}: {exc} (on {what})") from None
-
-
-def _passed(message: str) -> None:
-    print(f"All checks passed: {message}")
-
+from ..ngram import NGramLM
+from ..text import BOS, EOS, UNK, Vocab
+from ._common import call as _call, passed as _passed
 
 def _reference_bigram(corpus, smoothing="mle", **options):
     vocab = Vocab.build(corpus, specials=(UNK, BOS, EOS))
