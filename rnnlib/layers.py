@@ -31,7 +31,8 @@ __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_
            "count_params", "flatten_params", "ACTIVATIONS",
            "DenseCache", "ActivationCache", "EmbeddingCache", "MeanPoolCache", "DropoutCache"]
 
-_DIVERGED = " (if this appeared during training, it diverged: try a smaller learning rate or gradient clipping)"
+_DIVERGED = (" (if this appeared during training, it diverged: try a smaller learning rate "
+             "or gradient clipping)")
 
 
 # ----------------------------------------------------------------- validation helpers
@@ -76,6 +77,10 @@ def _upstream(d, shape: tuple, dtype: np.dtype, name: str, layer: str) -> np.nda
     _check_same_dtype(d, name, dtype, f"the {layer} output")
     _check_finite(d, name)
     return d
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 def _check_cache(cache, cls, forward: str):
@@ -204,9 +209,11 @@ def activation_forward(x, kind: str):
 
 
 def activation_backward(dy, cache: ActivationCache) -> np.ndarray:
-    r"""Gradient of an elementwise nonlinearity: :math:`\partial L/\partial x = \partial L/\partial y \odot g'(x)`.
+    r"""Gradient of an elementwise nonlinearity.
 
-    :math:`g'` is computed from the cached output: :math:`\sigma' = y(1-y)`,
+    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \odot g'(x)
+
+    with :math:`g'` computed from the cached output: :math:`\sigma' = y(1-y)`,
     :math:`\tanh' = 1 - y^2`, :math:`\operatorname{relu}' = [y > 0]`.
 
     Parameters
@@ -256,7 +263,8 @@ def embedding_forward(ids, params: dict):
     E = params["E"]
     if not isinstance(E, np.ndarray) or E.dtype.kind != "f" or E.ndim != 2:
         what = f"shape {E.shape}, dtype {E.dtype}" if isinstance(E, np.ndarray) else type(E).__name__
-        raise TypeError(f"params['E'] must be a floating-point ndarray of shape (vocab, dim), got {what}")
+        raise TypeError("params['E'] must be a floating-point ndarray of shape (vocab, dim), "
+                        f"got {what}")
     ids = _check_ids(ids, E.shape[0], "ids", "vocab_size")
     x = E[ids]
     # Check only the rows read: cheap even for a large vocabulary.
@@ -395,7 +403,7 @@ def dropout_forward(x, p: float, rng: np.random.Generator | None, train: bool = 
     """
     x = _as_float(x, "x")
     _check_finite(x, "x")
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= p < 1:
+    if not _is_number(p) or not 0 <= p < 1:
         raise ValueError(f"p (the drop probability) must be a number in [0, 1), got {p!r}")
     if not isinstance(train, (bool, np.bool_)):
         raise TypeError(f"train must be a bool, got {type(train).__name__}")
@@ -412,7 +420,9 @@ def dropout_forward(x, p: float, rng: np.random.Generator | None, train: bool = 
 
 
 def dropout_backward(dy, cache: DropoutCache) -> np.ndarray:
-    r"""Gradient of dropout: the same mask and scale, :math:`\partial L/\partial x = \partial L/\partial y \odot r/(1-p)`.
+    r"""Gradient of dropout: the same mask and scale.
+
+    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \odot \frac{r}{1-p}
 
     Parameters
     ----------
@@ -481,7 +491,7 @@ def init_dense(n_in: int, n_out: int, rng: np.random.Generator, dtype=np.float64
         if scale != "glorot":
             raise ValueError(f"scale must be 'glorot' or a number > 0, got {scale!r}")
         a = math.sqrt(6.0 / (n_in + n_out))
-    elif isinstance(scale, (int, float, np.floating, np.integer)) and not isinstance(scale, bool) and scale > 0:
+    elif _is_number(scale) and scale > 0:
         a = float(scale)
     else:
         raise ValueError(f"scale must be 'glorot' or a number > 0, got {scale!r}")
@@ -511,7 +521,7 @@ def init_embedding(vocab_size: int, dim: int, rng: np.random.Generator, dtype=np
     vocab_size, dim = _check_size(vocab_size, "vocab_size"), _check_size(dim, "dim")
     _check_rng(rng)
     dt = _check_float_dtype(dtype)
-    if isinstance(std, bool) or not isinstance(std, (int, float, np.floating, np.integer)) or std <= 0:
+    if not _is_number(std) or std <= 0:
         raise ValueError(f"std must be a number > 0, got {std!r}")
     return {"E": (std * rng.standard_normal((vocab_size, dim))).astype(dt)}
 
@@ -527,7 +537,8 @@ def flatten_params(params: dict, name: str = "params") -> dict:
     Keys must be strings without ``"/"``, so that flattening is unambiguous.
     """
     if not isinstance(params, dict):
-        raise TypeError(f"{name} must be a dict of arrays (possibly nested), got {type(params).__name__}")
+        raise TypeError(f"{name} must be a dict of arrays (possibly nested), "
+                        f"got {type(params).__name__}")
     flat = {}
 
     def walk(tree, prefix):

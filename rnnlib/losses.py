@@ -4,7 +4,8 @@ Each loss takes *logits* (the scores before the sigmoid or softmax) and returns
 ``(loss, dlogits)``: the scalar loss and :math:`\partial L/\partial\,\mathrm{logits}`, which is
 the upstream gradient that starts the backward pass of the layers below. Working from logits
 rather than probabilities is what makes both losses stable (no :math:`\log 0`) and gives their
-famously simple gradients, :math:`\sigma(z) - y` and :math:`\operatorname{softmax}(z) - \mathrm{onehot}(y)`.
+famously simple gradients, :math:`\sigma(z) - y` and
+:math:`\operatorname{softmax}(z) - \mathrm{onehot}(y)`.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def binary_cross_entropy_with_logits(logits, targets):
                          f"{np.unique(y[~((y >= 0) & (y <= 1))])[:5].tolist()}")
     n = z.size
     loss = np.mean(np.logaddexp(0, z) - y * z)
-    dz = (sigmoid(z) - y) / z.dtype.type(n)
+    dz = np.asarray((sigmoid(z) - y) / z.dtype.type(n))   # 0-d stays an array
     return float(loss), dz
 
 

@@ -74,7 +74,8 @@ def _check_mask(mask, shape: tuple, name: str = "mask") -> np.ndarray:
     if arr.dtype == bool:
         return arr
     if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be bool (True = real token, False = padding), got dtype {arr.dtype}")
+        raise TypeError(f"{name} must be bool (True = real token, False = padding), "
+                        f"got dtype {arr.dtype}")
     if not np.isin(arr, (0, 1)).all():
         raise ValueError(f"{name} must hold only 0/1 or True/False, got values "
                          f"{np.unique(arr[~np.isin(arr, (0, 1))])[:5].tolist()}")

@@ -23,12 +23,11 @@ __all__ = ["SGD", "Adam", "clip_grad_norm"]
 def _number(value, name: str, low: float, high: float = math.inf, *, low_open=False) -> float:
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if ok:
-        value = float(value)
         ok = (value > low if low_open else value >= low) and value < high
     if not ok:
         interval = f"{'(' if low_open else '['}{low:g}, {high:g})"
         raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
-    return value
+    return float(value)
 
 
 def _pairs(params: dict, grads: dict) -> list:
