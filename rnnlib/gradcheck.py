@@ -217,7 +217,7 @@ def check_layer_gradients(forward: Callable, backward: Callable, inputs: dict,
       the ``d_inputs`` for a layer without params; a single ``dx`` need not be a tuple).
       ``d_inputs`` come in the order of ``wrt``.
 
-    Adapt other signatures with a lambda or :func:`functools.partial`.
+    Adapt other signatures with a lambda or ``functools.partial``.
 
     Parameters
     ----------
