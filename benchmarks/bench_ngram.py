@@ -11,11 +11,7 @@ Run it alone with ``python benchmarks/bench_ngram.py``, or with every benchmark 
 ``make bench``. Import it and call :func:`run` to get the results without writing files.
 """
 
-import datetime
-import json
 import math
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -27,6 +23,7 @@ from rnnlib.ngram import NGramLM
 from rnnlib.text import BOS, EOS, UNK, Vocab, corpus_sentences
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import best_of, command_line, machine_info, write_results  # noqa: E402
 from naive_ngram import NaiveKneserNey  # noqa: E402
 
 ORDER = 3
@@ -35,31 +32,6 @@ NAIVE_BUDGET = 60.0       # ... except that the naive model stops repeating afte
 CHECK_NGRAMS = 20_000     # held-out n-grams compared between the two models ...
 MAX_REL_DIFF = 1e-9       # ... whose probabilities must agree to this relative difference
 FIT_AIM, SCORE_AIM = 5.0, 500_000   # the issue's aims: fit seconds, n-grams scored per second
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def best_of(fn, repeats=REPEATS, budget=math.inf):
-    """Call ``fn`` up to ``repeats`` times (fewer once ``budget`` seconds are spent).
-
-    Returns the fastest time in seconds, the number of runs, and the last result.
-    """
-    times = []
-    while len(times) < repeats and sum(times) < budget:
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), len(times), result
-
-
-def machine_info():
-    processor = platform.processor()
-    if not processor and os.path.exists("/proc/cpuinfo"):   # empty on most Linux systems
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        processor = names[0] if names else ""
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "cpu_count": os.cpu_count(), "processor": processor, "machine": platform.machine(),
-            "platform": platform.platform(), "date": datetime.date.today().isoformat()}
 
 
 def run():
@@ -116,7 +88,7 @@ def run():
                  "ngrams_per_second_above": SCORE_AIM,
                  "score_met": {k: rates[k] > SCORE_AIM for k in ("vectorised", "evaluate")}},
         "repeats": REPEATS,
-        "command": os.environ.get("BENCH_COMMAND", "python benchmarks/bench_ngram.py"),
+        "command": command_line("bench_ngram.py"),
         "machine": machine_info(),
     }
 
@@ -181,10 +153,7 @@ def print_table(r):
 def main():
     results = run()
     print_table(results)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ngram.json").write_text(json.dumps(results, indent=2) + "\n")
-    (RESULTS / "ngram.md").write_text(to_markdown(results))
-    print(f"wrote {RESULTS / 'ngram.json'} and {RESULTS / 'ngram.md'}")
+    write_results("ngram", results, to_markdown(results))
     if not results["check"]["max_rel_diff"] < MAX_REL_DIFF:
         sys.exit(f"rnnlib and the naive model disagree by {results['check']['max_rel_diff']:.2e}")
 
