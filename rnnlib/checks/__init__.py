@@ -9,6 +9,8 @@ message that says so instead of a traceback from inside the checker.
 from ._common import TIME_LIMIT
 from .networks import check_dense_backward, check_sigmoid, check_softmax
 from .ngrams import check_add_k_prob, check_bigram_mle, check_perplexity
+from .rnn_math import check_rnn_param_count, check_rnn_step
 
 __all__ = ["TIME_LIMIT", "check_add_k_prob", "check_bigram_mle", "check_dense_backward",
-           "check_perplexity", "check_sigmoid", "check_softmax"]
+           "check_perplexity", "check_rnn_param_count", "check_rnn_step", "check_sigmoid",
+           "check_softmax"]
