@@ -25,3 +25,8 @@ from .classification import (check_build_vocab, check_classifier_forward, check_
 __all__ += ["check_build_vocab", "check_classifier_forward", "check_dense_forward",
             "check_evaluate", "check_max_length", "check_mean_pool", "check_pad_truncate",
             "check_relu", "check_train_epoch"]
+
+# The chapters on recurrent networks and on scan.
+from .recurrent import check_bracket_counter, check_ema, check_rnn_forward_loop, check_scan
+
+__all__ += ["check_bracket_counter", "check_ema", "check_rnn_forward_loop", "check_scan"]
