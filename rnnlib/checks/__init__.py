@@ -30,3 +30,10 @@ __all__ += ["check_build_vocab", "check_classifier_forward", "check_dense_forwar
 from .recurrent import check_bracket_counter, check_ema, check_rnn_forward_loop, check_scan
 
 __all__ += ["check_bracket_counter", "check_ema", "check_rnn_forward_loop", "check_scan"]
+
+# The chapter and lab on perplexity.
+from .perplexity_lab import (check_log_perplexity, check_masked_perplexity, check_model_perplexity,
+                             check_rescale_perplexity)
+
+__all__ += ["check_log_perplexity", "check_masked_perplexity", "check_model_perplexity",
+            "check_rescale_perplexity"]
