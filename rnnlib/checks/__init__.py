@@ -31,6 +31,13 @@ from .recurrent import check_bracket_counter, check_ema, check_rnn_forward_loop,
 
 __all__ += ["check_bracket_counter", "check_ema", "check_rnn_forward_loop", "check_scan"]
 
+# The chapter on applications of RNNs and the lab on hidden-state activations.
+from .hidden_state import (check_concatenate_weights, check_last_real_state, check_rnn_step_concat,
+                           check_run_sequence, check_saturation, check_temperature_softmax)
+
+__all__ += ["check_concatenate_weights", "check_last_real_state", "check_rnn_step_concat",
+            "check_run_sequence", "check_saturation", "check_temperature_softmax"]
+
 # The chapter and lab on perplexity.
 from .perplexity_lab import (check_log_perplexity, check_masked_perplexity, check_model_perplexity,
                              check_rescale_perplexity)
