@@ -44,3 +44,8 @@ from .perplexity_lab import (check_log_perplexity, check_masked_perplexity, chec
 
 __all__ += ["check_log_perplexity", "check_masked_perplexity", "check_model_perplexity",
             "check_rescale_perplexity"]
+
+# The chapter on gated recurrent units.
+from .gru_memory import check_memory_gru, check_update_gate_conversion
+
+__all__ += ["check_memory_gru", "check_update_gate_conversion"]
