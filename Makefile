@@ -12,7 +12,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test lab bench notebooks browser clean
+.PHONY: book test lab bench notebooks browser clean student
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,6 @@ notebooks: $(STAMP)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
+
+student: $(STAMP)
+	$(PY) -m rnnlib.coursework release
