@@ -77,3 +77,17 @@ def test_exercises_mark_solutions_and_are_checked(notebook):
                 f"{path.name}: fold the solution in cell {i} (tag hide-input)"
             following = cells[i + 1].source if i + 1 < len(cells) else ""
             assert "checks." in following, f"{path.name}: the exercise in cell {i} has no checker after it"
+
+
+def test_labs_and_assignments_carry_nbgrader_metadata(notebook):
+    """So that `nbgrader generate_assignment` works on the source notebooks as they are."""
+    import subprocess
+    import sys
+
+    path, _ = notebook
+    if "_lab_" not in path.name and "_assignment_" not in path.name:
+        pytest.skip("only labs and assignments are handed out")
+    result = subprocess.run([sys.executable, "-m", "rnnlib.coursework", "annotate", "--check", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, (f"{path.name}: nbgrader metadata missing or stale; run "
+                                    f"`python -m rnnlib.coursework annotate {path}`\n{result.stdout}{result.stderr}")
