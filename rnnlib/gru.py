@@ -38,7 +38,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layers import _check_cache, _check_keys, _check_same_dtype, _param, _upstream
+from .layers import (_check_cache, _check_keys, _check_rng, _check_same_dtype, _check_size, _param,
+                     _upstream, init_orthogonal)
 from .ops import _as_float, _check_finite
 from .scan import scan
 
@@ -259,18 +260,13 @@ def gru_step_backward(dh, cache: GRUCache):
 def init_gru(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64,
              reset_after: bool = False) -> dict:
     """GRU parameters: input parts Glorot-uniform, recurrent parts orthogonal, biases zero."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    for name, n in (("n_x", n_x), ("n_h", n_h)):
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {n!r}")
+    _check_rng(rng)
+    n_x, n_h = _check_size(n_x, "n_x"), _check_size(n_h, "n_h")
     limit = np.sqrt(6.0 / (n_x + n_h))
     params = {}
     for gate in "urc":
-        q, rr = np.linalg.qr(rng.standard_normal((n_h, n_h)))
-        q *= np.sign(np.diag(rr))
         params[f"W_{gate}"] = np.concatenate(
-            [q, rng.uniform(-limit, limit, (n_h, n_x))], axis=1).astype(dtype)
+            [init_orthogonal(n_h, rng), rng.uniform(-limit, limit, (n_h, n_x))], axis=1).astype(dtype)
     for key in ("b_u", "b_r", "b_c") + (("b_ch",) if reset_after else ()):
         params[key] = np.zeros(n_h, dtype=dtype)
     return params

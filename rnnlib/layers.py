@@ -27,7 +27,7 @@ from .ops import _as_float, _check_finite, _check_ids, _check_mask
 
 __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_backward",
            "embedding_forward", "embedding_backward", "mean_pool_forward", "mean_pool_backward",
-           "dropout_forward", "dropout_backward", "init_dense", "init_embedding",
+           "dropout_forward", "dropout_backward", "init_dense", "init_embedding", "init_orthogonal",
            "count_params", "flatten_params", "ACTIVATIONS",
            "DenseCache", "ActivationCache", "EmbeddingCache", "MeanPoolCache", "DropoutCache"]
 
@@ -497,6 +497,18 @@ def init_dense(n_in: int, n_out: int, rng: np.random.Generator, dtype=np.float64
         raise ValueError(f"scale must be 'glorot' or a number > 0, got {scale!r}")
     return {"W": rng.uniform(-a, a, size=(n_out, n_in)).astype(dt),
             "b": np.zeros(n_out, dtype=dt)}
+
+
+def init_orthogonal(n: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
+    """A uniformly random orthogonal ``(n, n)`` matrix, the recurrent layers' initial ``W_hh``.
+
+    All its singular values are 1, so at the start a recurrence neither blows the state up
+    nor shrinks it (QR of a Gaussian matrix, with the signs fixed so the draw is uniform).
+    """
+    _check_rng(rng)
+    n = _check_size(n, "n")
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return (q * np.sign(np.diag(r))).astype(dtype)
 
 
 def init_embedding(vocab_size: int, dim: int, rng: np.random.Generator, dtype=np.float64,

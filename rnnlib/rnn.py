@@ -25,7 +25,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import ops
-from .layers import _check_cache, _check_keys, _check_same_dtype, _param, _upstream
+from .layers import (_check_cache, _check_keys, _check_rng, _check_same_dtype, _check_size, _param,
+                     _upstream, init_orthogonal)
 from .ops import _as_float, _check_finite
 from .scan import scan
 
@@ -256,13 +257,9 @@ def init_rnn(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64) -> 
     matrix (all singular values 1, so at the start the recurrence neither blows up nor
     shrinks the state), ``b_h`` is zero.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    for name, n in (("n_x", n_x), ("n_h", n_h)):
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {n!r}")
+    _check_rng(rng)
+    n_x, n_h = _check_size(n_x, "n_x"), _check_size(n_h, "n_h")
     limit = np.sqrt(6.0 / (n_x + n_h))
-    q, r = np.linalg.qr(rng.standard_normal((n_h, n_h)))
-    q *= np.sign(np.diag(r))             # a uniformly random orthogonal matrix
+    W_hh = init_orthogonal(n_h, rng, dtype)        # drawn first: the order of the draws is fixed
     return {"W_hx": rng.uniform(-limit, limit, (n_h, n_x)).astype(dtype),
-            "W_hh": q.astype(dtype), "b_h": np.zeros(n_h, dtype=dtype)}
+            "W_hh": W_hh, "b_h": np.zeros(n_h, dtype=dtype)}
