@@ -1,0 +1,164 @@
+"""The recurrent language model: gradients, the fused output loss, dtype, validation."""
+
+import numpy as np
+import pytest
+
+from rnnlib.gradcheck import check_gradients
+from rnnlib.language_model import (LMConfig, check_params, fused_cross_entropy,
+                                   init_language_model, initial_states, lm_backward, lm_forward,
+                                   lm_loss_and_grads, param_shapes, sum_nll)
+from rnnlib.layers import count_params
+from rnnlib.losses import softmax_cross_entropy
+
+V, B, T = 7, 3, 4
+
+
+def _batch(rng, config):
+    ids = rng.integers(0, V, (B, T))
+    targets = rng.integers(0, V, (B, T))
+    mask = np.ones((B, T), dtype=bool)
+    mask[0, 2:] = False                         # masked positions
+    mask[2, 3] = False
+    h0s = [0.5 * rng.normal(size=(B, config.n_hidden)) for _ in range(config.n_layers)]
+    return ids, targets, mask, h0s
+
+
+# eps: the default 1e-5 of check_gradients, except for the reset-before GRU, where a few
+# entries of the reset-gate gradient are ~4e-6 and the rounding error of 1e-5 differences
+# alone is ~1e-6 relative there; with 1e-4 its truncation error is ~2e-7.
+@pytest.mark.parametrize("cell,reset_after,eps", [("rnn", False, 1e-5), ("gru", False, 1e-4),
+                                                  ("gru", True, 1e-5)])
+def test_whole_model_gradient_check(cell, reset_after, eps):
+    config = LMConfig(vocab_size=V, n_embed=4, n_hidden=5, n_layers=2, cell=cell, dropout=0.3,
+                      reset_after=reset_after)
+    rng = np.random.default_rng(0)
+    params = init_language_model(config, np.random.default_rng(1))
+    ids, targets, mask, h0s = _batch(rng, config)
+
+    def loss():   # a fresh generator with the same seed: the same dropout masks every call
+        return lm_loss_and_grads(params, ids, targets, mask, h0s, config,
+                                 np.random.default_rng(5), train=True)[0]
+
+    _, grads, _ = lm_loss_and_grads(params, ids, targets, mask, h0s, config,
+                                    np.random.default_rng(5), train=True)
+    errors = check_gradients(loss, params, grads, eps=eps)
+    assert max(errors.values()) <= 1e-6, errors
+    assert set(errors) == set(param_shapes(config))
+
+
+def test_dropout_is_used_and_off_at_eval():
+    config = LMConfig(vocab_size=V, n_embed=4, n_hidden=5, n_layers=2, dropout=0.5)
+    params = init_language_model(config, np.random.default_rng(1))
+    ids = np.random.default_rng(2).integers(0, V, (B, T))
+    a, _, _ = lm_forward(params, ids, None, config, np.random.default_rng(0), train=True)
+    b, _, _ = lm_forward(params, ids, None, config, np.random.default_rng(1), train=True)
+    c, _, _ = lm_forward(params, ids, None, config, None, train=False)
+    d, _, _ = lm_forward(params, ids, None, config, np.random.default_rng(1), train=False)
+    assert not np.allclose(a, b)
+    np.testing.assert_array_equal(c, d)
+    with pytest.raises(TypeError, match="rng"):
+        lm_forward(params, ids, None, config, None, train=True)
+
+
+def test_fused_loss_matches_reference_and_does_not_touch_input():
+    rng = np.random.default_rng(0)
+    z = 5 * rng.normal(size=(3, 4, 11))
+    t = rng.integers(0, 11, (3, 4))
+    m = rng.random((3, 4)) > 0.3
+    m[0, 0] = True
+    z_before = z.copy()
+    ref_loss, ref_dz = softmax_cross_entropy(z, t, m)
+    loss, dz = fused_cross_entropy(z, t, m)
+    np.testing.assert_array_equal(z, z_before)
+    assert loss == pytest.approx(ref_loss, rel=1e-13)
+    np.testing.assert_allclose(dz, ref_dz, rtol=0, atol=1e-15)
+    total, n = sum_nll(z, t, m)
+    assert n == m.sum() and total / n == pytest.approx(ref_loss, rel=1e-13)
+    # float32 stays float32 and agrees to float32 precision
+    loss32, dz32 = fused_cross_entropy(z.astype(np.float32), t, m, overwrite=False)
+    assert dz32.dtype == np.float32
+    assert loss32 == pytest.approx(ref_loss, rel=1e-5)
+    np.testing.assert_allclose(dz32, ref_dz, atol=1e-6)
+
+
+def test_fused_loss_errors():
+    z = np.zeros((2, 3, 5))
+    with pytest.raises(ValueError, match=r"targets must have shape \(2, 3\)"):
+        fused_cross_entropy(z, np.zeros((3, 2), dtype=int))
+    with pytest.raises(ValueError, match=r"\[0, 5\)"):
+        fused_cross_entropy(z, np.full((2, 3), 5))
+    with pytest.raises(ValueError, match="no real"):
+        fused_cross_entropy(z, np.zeros((2, 3), dtype=int), np.zeros((2, 3), dtype=bool))
+    with pytest.raises(TypeError, match="integer"):
+        fused_cross_entropy(z, np.zeros((2, 3)))
+    # a masked position may hold any target, even an invalid one
+    loss, _ = fused_cross_entropy(z, np.array([[0, 1, 99]] * 2), np.array([[1, 1, 0]] * 2))
+    assert loss == pytest.approx(np.log(5))
+
+
+def test_float32_is_preserved_and_agrees_with_float64():
+    c64 = LMConfig(vocab_size=V, n_embed=4, n_hidden=5, n_layers=2, cell="gru")
+    c32 = LMConfig(vocab_size=V, n_embed=4, n_hidden=5, n_layers=2, cell="gru", dtype=np.float32)
+    assert c32.dtype == "float32"
+    p64 = init_language_model(c64, np.random.default_rng(0))
+    p32 = {k: ({kk: (vv.astype(np.float32) if isinstance(vv, np.ndarray) else
+                     {a: b.astype(np.float32) for a, b in vv.items()}) for kk, vv in v.items()})
+           for k, v in p64.items()}
+    ids = np.random.default_rng(1).integers(0, V, (B, T))
+    l64, g64, s64 = lm_loss_and_grads(p64, ids, ids, None, None, c64)
+    l32, g32, s32 = lm_loss_and_grads(p32, ids, ids, None, None, c32)
+    assert l32 == pytest.approx(l64, rel=1e-5)
+    assert g32["out"]["W"].dtype == np.float32 and s32[0].dtype == np.float32
+    np.testing.assert_allclose(g32["layers"]["1"]["W_u"], g64["layers"]["1"]["W_u"], atol=1e-5)
+
+
+def test_shapes_states_and_param_count():
+    config = LMConfig(vocab_size=V, n_embed=4, n_hidden=5, n_layers=3, cell="rnn")
+    params = init_language_model(config, np.random.default_rng(0))
+    assert count_params(params) == sum(int(np.prod(s)) for s in param_shapes(config).values())
+    h0s = initial_states(config, B)
+    assert len(h0s) == 3 and h0s[0].shape == (B, 5) and not np.shares_memory(h0s[0], h0s[1])
+    logits, finals, cache = lm_forward(params, np.zeros((B, T), dtype=int), h0s, config)
+    assert logits.shape == (B, T, V) and [f.shape for f in finals] == [(B, 5)] * 3
+    grads = lm_backward(np.ones_like(logits), cache)
+    check_params(grads, config)
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(ValueError, match="cell"):
+        LMConfig(vocab_size=5, cell="lstm")
+    with pytest.raises(ValueError, match="dropout"):
+        LMConfig(vocab_size=5, dropout=1.0)
+    with pytest.raises(ValueError, match="n_layers"):
+        LMConfig(vocab_size=5, n_layers=0)
+    with pytest.raises(TypeError, match="dtype"):
+        LMConfig(vocab_size=5, dtype="int32")
+    config = LMConfig(vocab_size=V, n_embed=4, n_hidden=5, n_layers=2)
+    params = init_language_model(config, np.random.default_rng(0))
+    ids = np.zeros((B, T), dtype=int)
+    with pytest.raises(ValueError, match=r"ids must be in \[0, vocab_size\)"):
+        lm_forward(params, ids + V, None, config)
+    with pytest.raises(ValueError, match=r"ids must have shape \(batch, T\)"):
+        lm_forward(params, np.zeros(T, dtype=int), None, config)
+    with pytest.raises(TypeError, match="integer"):
+        lm_forward(params, ids.astype(float), None, config)
+    with pytest.raises(ValueError, match="list of 2 initial state"):
+        lm_forward(params, ids, [np.zeros((B, 5))], config)
+    with pytest.raises(ValueError, match=r"h0s\[1\] must have shape"):
+        lm_forward(params, ids, [np.zeros((B, 5)), np.zeros((B, 4))], config)
+    with pytest.raises(TypeError, match="config.dtype is float64"):
+        lm_forward(params, ids, [np.zeros((B, 5), np.float32)] * 2, config)
+    other = LMConfig(vocab_size=V, n_embed=4, n_hidden=5, n_layers=3)
+    with pytest.raises(ValueError, match=r"missing \['layers/2/W_u"):
+        lm_forward(params, ids, None, other)
+    with pytest.raises(ValueError, match=r"params\['embed/E'\] must have shape \(8, 4\)"):
+        lm_forward(params, ids, None, LMConfig(vocab_size=8, n_embed=4, n_hidden=5, n_layers=2))
+    logits, _, cache = lm_forward(params, ids, None, config)
+    with pytest.raises(ValueError, match="dlogits must have the shape"):
+        lm_backward(logits[:, :2], cache)
+    bad = np.zeros_like(logits)
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        lm_backward(bad, cache)
+    with pytest.raises(TypeError, match="LMCache"):
+        lm_backward(logits, (1, 2))
