@@ -45,6 +45,13 @@ from .perplexity_lab import (check_log_perplexity, check_masked_perplexity, chec
 __all__ += ["check_log_perplexity", "check_masked_perplexity", "check_model_perplexity",
             "check_rescale_perplexity"]
 
+# The lab on vanilla RNNs, GRUs and scan, and the chapter on deep and bidirectional RNNs.
+from .gated import (check_bidirectional_gru, check_gru_param_count, check_gru_step,
+                    check_reverse_padded, check_run_with_scan, check_stack_param_count)
+
+__all__ += ["check_bidirectional_gru", "check_gru_param_count", "check_gru_step",
+            "check_reverse_padded", "check_run_with_scan", "check_stack_param_count"]
+
 # The chapter on gated recurrent units.
 from .gru_memory import check_memory_gru, check_update_gate_conversion
 
