@@ -142,8 +142,8 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
 
     def step(h_prev, xw):
         hw = h_prev @ W_hid
-        u = _sigmoid(xw[:, :n_h] + hw[:, :n_h])
-        r = _sigmoid(xw[:, n_h:2 * n_h] + hw[:, n_h:2 * n_h])
+        gates = _sigmoid(xw[:, :2 * n_h] + hw[:, :2 * n_h])       # both gates in one call
+        u, r = gates[:, :n_h], gates[:, n_h:]
         if reset_after:
             rec = hw[:, 2 * n_h:] + b_ch                       # W_ch h_prev + b_ch
             c = np.tanh(xw[:, 2 * n_h:] + r * rec)
@@ -188,37 +188,39 @@ def gru_backward(dhs, cache: GRUCache):
     dhs = _upstream(dhs, hs.shape, hs.dtype, "dhs", "GRU")
     batch, T, n_h = hs.shape
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
-    W_uh, W_rh, W_ch = W_u[:, :n_h], W_r[:, :n_h], W_c[:, :n_h]
+    W_ch = W_c[:, :n_h]
+    W_urh = np.concatenate([W_u[:, :n_h], W_r[:, :n_h]])            # (2 n_h, n_h)
     h_prev = np.concatenate([cache.h0[:, None], hs[:, :-1]], axis=1)        # h^{<t-1>} for every t
+    # Everything that does not depend on the gradient flowing back is computed for all steps
+    # at once, so the loop over time holds only what must be sequential.
+    keep = 1 - u                                        # d h / d h_prev along the memory path
+    A_c = u * (1 - c * c)                               # da_c = dh * A_c
+    A_u = (c - h_prev) * u * keep                       # da_u = dh * A_u
+    A_r = (rec if cache.reset_after else h_prev) * r * (1 - r)
     # Pre-activation gradients of every step, filled by the loop: [da_u, da_r, da_c].
     da = np.empty((batch, T, 3 * n_h), dtype=hs.dtype)
     drec_all = np.empty_like(hs) if cache.reset_after else None
     dh_next = np.zeros((batch, n_h), dtype=hs.dtype)
     for t in range(T - 1, -1, -1):
         dh = dhs[:, t] + dh_next
-        ut, rt, ct, hp = u[:, t], r[:, t], c[:, t], h_prev[:, t]
-        da_c = dh * ut * (1 - ct * ct)
-        da_u = dh * (ct - hp) * ut * (1 - ut)
-        dh_prev = dh * (1 - ut)
+        da_c = np.multiply(dh, A_c[:, t], out=da[:, t, 2 * n_h:])
+        np.multiply(dh, A_u[:, t], out=da[:, t, :n_h])
         if cache.reset_after:
-            drec = da_c * rt                                 # d(W_ch h_prev + b_ch)
-            da_r = da_c * rec[:, t] * rt * (1 - rt)
-            dh_prev += drec @ W_ch
-            drec_all[:, t] = drec
+            drec = np.multiply(da_c, r[:, t], out=drec_all[:, t])     # d(W_ch h_prev + b_ch)
+            np.multiply(da_c, A_r[:, t], out=da[:, t, n_h:2 * n_h])
+            dh_next = dh * keep[:, t] + drec @ W_ch
         else:
-            drh = da_c @ W_ch                                # d(Γ_r ⊙ h_prev)
-            da_r = drh * hp * rt * (1 - rt)
-            dh_prev += drh * rt
-        dh_prev += da_u @ W_uh + da_r @ W_rh
-        da[:, t, :n_h], da[:, t, n_h:2 * n_h], da[:, t, 2 * n_h:] = da_u, da_r, da_c
-        dh_next = dh_prev
+            drh = da_c @ W_ch                                         # d(Γ_r ⊙ h_prev)
+            np.multiply(drh, A_r[:, t], out=da[:, t, n_h:2 * n_h])
+            dh_next = dh * keep[:, t] + drh * r[:, t]
+        dh_next += da[:, t, :2 * n_h] @ W_urh          # both gates' share in one product
 
     # Weight gradients: one product each over all steps and examples.
     flat = lambda a: a.reshape(-1, a.shape[-1])
     da_f, x_f, hp_f = flat(da), flat(cache.x), flat(h_prev)
     dW_x = da_f.T @ x_f                                                 # (3 n_h, n_x)
-    dW_uh = da_f[:, :n_h].T @ hp_f
-    dW_rh = da_f[:, n_h:2 * n_h].T @ hp_f
+    dW_urh = da_f[:, :2 * n_h].T @ hp_f                              # both gates at once
+    dW_uh, dW_rh = dW_urh[:n_h], dW_urh[n_h:]
     if cache.reset_after:
         dW_ch = flat(drec_all).T @ hp_f
     else:
