@@ -20,7 +20,8 @@ import numpy as np
 from rnnlib.rnn import init_rnn, rnn_backward, rnn_forward
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import best_of, command_line, machine_info, matmul_gflops, write_results  # noqa: E402
+from common import (best_of, command_line, finish, machine_info, matmul_gflops,  # noqa: E402
+                    max_relative_difference)
 
 BATCH, STEPS, N_X, N_H = 32, 64, 64, 256
 DTYPE = np.float32
@@ -70,10 +71,7 @@ def agreement(rng):
     x, h0 = rng.normal(size=(3, 6, 5)), rng.normal(size=(3, 7))
     dhs = rng.normal(size=(3, 6, 7))
     a, b = naive_forward_backward(x, h0, params, dhs), rnnlib_forward_backward(x, h0, params, dhs)
-    flat = lambda r: np.concatenate([r[0].ravel(), r[1].ravel(), r[2].ravel()]
-                                    + [r[3][k].ravel() for k in sorted(r[3])])
-    fa, fb = flat(a), flat(b)
-    return float(np.max(np.abs(fa - fb) / np.maximum(1e-12, np.abs(fa) + np.abs(fb))))
+    return max_relative_difference(a, b)
 
 
 def run():
@@ -125,10 +123,7 @@ def to_markdown(r):
 
 def main():
     results = run()
-    print(to_markdown(results))
-    write_results("rnn", results, to_markdown(results))
-    if not results["max_rel_diff_float64"] < 1e-9:
-        sys.exit(f"rnnlib and the loop disagree by {results['max_rel_diff_float64']:.2e}")
+    finish("rnn", results, to_markdown(results))
 
 
 if __name__ == "__main__":

@@ -56,3 +56,24 @@ def matmul_gflops(n=2048, dtype=np.float32, repeats=5):
     a, b = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
     seconds, _, _ = best_of(lambda: a @ b, repeats)
     return 2 * n ** 3 / seconds / 1e9
+
+
+def max_relative_difference(a, b) -> float:
+    """Largest element-wise relative difference between two results of a recurrent layer.
+
+    ``a`` and ``b`` are ``(hs, dx, dh0, grads)`` tuples, the outputs of a forward and
+    backward pass; every array and every gradient (in key order) is compared.
+    """
+    flat = lambda r: np.concatenate([r[0].ravel(), r[1].ravel(), r[2].ravel()]
+                                    + [r[3][k].ravel() for k in sorted(r[3])])
+    fa, fb = flat(a), flat(b)
+    return float(np.max(np.abs(fa - fb) / np.maximum(1e-12, np.abs(fa) + np.abs(fb))))
+
+
+def finish(name: str, results: dict, markdown: str, tolerance: float = 1e-9) -> None:
+    """Print and write the results; fail if the two implementations disagree."""
+    import sys
+    print(markdown)
+    write_results(name, results, markdown)
+    if not results["max_rel_diff_float64"] < tolerance:
+        sys.exit(f"rnnlib and the loop disagree by {results['max_rel_diff_float64']:.2e}")
