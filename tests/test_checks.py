@@ -182,3 +182,17 @@ def test_dense_backward_checker(capsys):
 def test_dense_backward_checker_names_mistakes(wrong, message):
     with pytest.raises(AssertionError, match=message):
         checks.check_dense_backward(wrong)
+
+
+def test_a_loop_that_catches_every_exception_is_still_stopped(monkeypatch):
+    monkeypatch.setattr(checks._common, "TIME_LIMIT", 0.2)
+
+    def stubborn(probs):
+        while True:
+            try:
+                pass
+            except Exception:   # the time limit is not an Exception, so it is not caught here
+                pass
+
+    with pytest.raises(AssertionError, match="loop that never ends"):
+        checks.check_perplexity(stubborn)

@@ -9,11 +9,10 @@ the grader chose (so nothing the student prints can be mistaken for a result).
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
 import types
-from contextlib import contextmanager
+
+from ..checks._common import time_limit
 
 _STATE: dict = {}
 MESSAGE_LIMIT = 2_000
@@ -116,24 +115,8 @@ class GraderTimeout(BaseException):
     ``except Exception`` cannot swallow it)."""
 
 
-@contextmanager
 def _alarm(seconds: float):
-    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
-        yield
-        return
-
-    def _raise(signum, frame):
-        raise GraderTimeout()
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    return time_limit(seconds, GraderTimeout)
 
 
 def _text(value, limit: int = MESSAGE_LIMIT) -> str:
