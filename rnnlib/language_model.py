@@ -23,6 +23,12 @@ Parameters are a nested dict::
      "layers": {"0": {...first recurrent layer...}, "1": {...}, ...},
      "out": {"W": (V, n_hidden), "b": (V,)}}
 
+With ``tie_weights=True`` the output layer reuses the embedding table, :math:`W = E` (Press
+and Wolf 2017; Inan, Khosravi and Socher 2017), and ``"out"`` holds only ``"b"``. The word
+that comes in and the word that comes out are then one vector: a word-level model loses a
+third of its parameters and usually gains perplexity, since every occurrence of a word, as
+input or as target, trains the same row. It needs ``n_embed == n_hidden``.
+
 **The output layer dominates the cost** of a word-level model: with :math:`V \approx 14\,000`
 words it is a :math:`(B T) \times n_h` by :math:`n_h \times V` product, far larger than anything
 in the recurrence. So it is written for speed: one matrix product over all :math:`B \times T`
@@ -86,6 +92,9 @@ class LMConfig:
         GRU only: the cuDNN/PyTorch/Keras placement of the reset gate.
     activation : {"tanh", "sigmoid", "relu"}
         Simple RNN only.
+    tie_weights : bool
+        Use the embedding table as the output weights (:math:`W = E`); needs
+        ``n_embed == n_hidden``.
     """
 
     vocab_size: int
@@ -97,6 +106,7 @@ class LMConfig:
     dtype: str = "float64"
     reset_after: bool = False
     activation: str = "tanh"
+    tie_weights: bool = False
 
     def __post_init__(self):
         for name in ("vocab_size", "n_embed", "n_hidden", "n_layers"):
@@ -120,6 +130,13 @@ class LMConfig:
         object.__setattr__(self, "reset_after", bool(self.reset_after))
         if self.activation not in ("tanh", "sigmoid", "relu"):
             raise ValueError(f"activation must be 'tanh', 'sigmoid' or 'relu', got {self.activation!r}")
+        if not isinstance(self.tie_weights, (bool, np.bool_)):
+            raise TypeError(f"tie_weights must be True or False, got {self.tie_weights!r}")
+        object.__setattr__(self, "tie_weights", bool(self.tie_weights))
+        if self.tie_weights and self.n_embed != self.n_hidden:
+            raise ValueError(f"tie_weights needs n_embed == n_hidden (the output layer reuses the "
+                             f"(V, n_embed) embedding table as its (V, n_hidden) weights), got "
+                             f"n_embed = {self.n_embed} and n_hidden = {self.n_hidden}")
 
     @property
     def np_dtype(self) -> np.dtype:
@@ -177,9 +194,11 @@ def init_language_model(config: LMConfig, rng: np.random.Generator) -> dict:
         else:
             p = init_rnn(n_in, config.n_hidden, rng, dt)
         layers[str(i)] = {k: v.astype(dt, copy=False) for k, v in p.items()}
+    out = init_dense(config.n_hidden, config.vocab_size, rng, dt)
+    if config.tie_weights:
+        del out["W"]
     return {"embed": init_embedding(config.vocab_size, config.n_embed, rng, dt),
-            "layers": layers,
-            "out": init_dense(config.n_hidden, config.vocab_size, rng, dt)}
+            "layers": layers, "out": out}
 
 
 def param_shapes(config: LMConfig) -> dict[str, tuple]:
@@ -197,7 +216,8 @@ def param_shapes(config: LMConfig) -> dict[str, tuple]:
         else:
             shapes.update({f"layers/{i}/W_hx": (n_h, n_in), f"layers/{i}/W_hh": (n_h, n_h),
                            f"layers/{i}/b_h": (n_h,)})
-    shapes["out/W"] = (V, n_h)
+    if not config.tie_weights:
+        shapes["out/W"] = (V, n_h)
     shapes["out/b"] = (V,)
     return shapes
 
@@ -336,7 +356,8 @@ def lm_forward(params: dict, ids, h0s, config: LMConfig, rng: np.random.Generato
     dropouts.append(c_drop)
     # The output layer: one product over all batch*T positions.
     top = x.reshape(batch * T, config.n_hidden)
-    W, b = params["out"]["W"], params["out"]["b"]
+    W = params["embed"]["E"] if config.tie_weights else params["out"]["W"]
+    b = params["out"]["b"]
     logits = top @ W.T
     logits += b
     cache = LMCache(c_embed, dropouts, caches, top, W, (batch, T), config)
@@ -380,7 +401,8 @@ def lm_backward(dlogits, cache: LMCache) -> dict:
     if not np.isfinite(db).all():      # a NaN or inf anywhere in dlogits shows up in its sums
         raise ValueError("dlogits must be finite, got NaN or inf (the loss has probably diverged: "
                          "try a smaller learning rate or gradient clipping)")
-    grads_out = {"W": d2.T @ cache.top, "b": db}
+    dW = d2.T @ cache.top
+    grads_out = {"b": db} if config.tie_weights else {"W": dW, "b": db}
     dx = (d2 @ cache.W).reshape(batch, T, config.n_hidden)
     dx = _undropout(dx, cache.dropouts[-1])
     layer = config.layer()
@@ -389,7 +411,10 @@ def lm_backward(dlogits, cache: LMCache) -> dict:
         dx, _dh0, grads_layers[str(i)] = layer.backward(dx, cache.layers[i])
         dx = _undropout(dx, cache.dropouts[i])
     grads_layers = {str(i): grads_layers[str(i)] for i in range(config.n_layers)}
-    return {"embed": embedding_backward(dx, cache.embed), "layers": grads_layers, "out": grads_out}
+    grads_embed = embedding_backward(dx, cache.embed)
+    if config.tie_weights:             # E is used twice, so its gradient is the sum of both uses
+        grads_embed["E"] += dW
+    return {"embed": grads_embed, "layers": grads_layers, "out": grads_out}
 
 
 # ----------------------------------------------------------------- the fused output loss

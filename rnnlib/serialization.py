@@ -22,6 +22,7 @@ error).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -109,6 +110,10 @@ def save_model(path, params: dict, config: LMConfig, vocab: Vocab, *, extra: dic
                 os.unlink(tmp)
 
 
+def _cast(tree: dict, dtype: np.dtype) -> dict:
+    return {k: _cast(v, dtype) if isinstance(v, dict) else v.astype(dtype) for k, v in tree.items()}
+
+
 def _vocab_difference(got: list, expected: list) -> str:
     if len(got) != len(expected):
         return f"the file has {len(got)} tokens, the expected vocabulary {len(expected)}"
@@ -116,7 +121,7 @@ def _vocab_difference(got: list, expected: list) -> str:
     return f"first difference at id {i}: the file has {got[i]!r}, the expected vocabulary {expected[i]!r}"
 
 
-def load_model(path, expected_vocab: Vocab | None = None):
+def load_model(path, expected_vocab: Vocab | None = None, dtype=None):
     """Read a model written by :func:`save_model`, checking that every part fits.
 
     Parameters
@@ -125,6 +130,9 @@ def load_model(path, expected_vocab: Vocab | None = None):
         As given to :func:`save_model`.
     expected_vocab : rnnlib.text.Vocab, optional
         If given, the file's vocabulary must be exactly this one (same tokens, same ids).
+    dtype : str or numpy dtype, optional
+        Convert the weights (and the returned config) to this floating dtype, e.g. weights
+        stored in float16 to save space, computed with in float32.
 
     Returns
     -------
@@ -219,6 +227,9 @@ def load_model(path, expected_vocab: Vocab | None = None):
     params["layers"] = {str(i): params["layers"][str(i)] for i in range(config.n_layers)}
     params = {k: params[k] for k in ("embed", "layers", "out")}
     check_params(params, config)
+    if dtype is not None:
+        config = dataclasses.replace(config, dtype=dtype)
+        params = _cast(params, config.np_dtype)
     return params, config, vocab, {"extra": meta.get("extra", {}),
                                    "rnnlib_version": meta.get("rnnlib_version"),
                                    "format_version": meta.get("format_version")}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -177,6 +177,7 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
                          lr: float = 2e-3, schedule: str = "plateau", clip: float | None = 5.0,
                          patience: int | None = 3, rng: np.random.Generator,
                          valid_batch_size: int | None = None,
+                         evaluate: Callable[[dict], float] | None = None,
                          progress: bool = True) -> History:
     r"""Train a language model with truncated BPTT, Adam, clipping and early stopping.
 
@@ -215,6 +216,10 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
         Dropout masks.
     valid_batch_size : int, optional
         Rows for validation; default ``min(batch_size, len(valid_ids) - 1)``.
+    evaluate : callable, optional
+        ``evaluate(params) -> perplexity`` replaces the validation on ``valid_ids`` (for
+        example :func:`rnnlib.lm_data.evaluate_documents` on held-out documents); it decides
+        the schedule, early stopping and ``history.valid_ppl``.
     progress : bool
         Show a tqdm progress bar on stderr; False prints nothing at all.
 
@@ -238,6 +243,8 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
     if valid_batch_size is None:
         valid_batch_size = max(1, min(batch_size, valid_ids.size - 1))
     _row_length(valid_ids.size, _int(valid_batch_size, "valid_batch_size"), "valid_ids")
+    if evaluate is not None and not callable(evaluate):
+        raise TypeError(f"evaluate must be a function of the params or None, got {type(evaluate).__name__}")
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be True or False, got {progress!r}")
 
@@ -266,7 +273,10 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
                 bar.update(1)
                 bar.set_postfix(epoch=epoch + 1, loss=f"{loss:.3f}", refresh=False)
             history.train_loss.append(total_nats / total_tokens)
-            ppl = evaluate_language_model(params, config, valid_ids, valid_batch_size, bptt)
+            if evaluate is None:
+                ppl = evaluate_language_model(params, config, valid_ids, valid_batch_size, bptt)
+            else:
+                ppl = float(evaluate(params))
             history.valid_ppl.append(ppl)
             bar.set_postfix(epoch=epoch + 1, valid_ppl=f"{ppl:.2f}")
             if ppl < best_ppl:

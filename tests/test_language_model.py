@@ -26,11 +26,15 @@ def _batch(rng, config):
 # eps: the default 1e-5 of check_gradients, except for the reset-before GRU, where a few
 # entries of the reset-gate gradient are ~4e-6 and the rounding error of 1e-5 differences
 # alone is ~1e-6 relative there; with 1e-4 its truncation error is ~2e-7.
-@pytest.mark.parametrize("cell,reset_after,eps", [("rnn", False, 1e-5), ("gru", False, 1e-4),
-                                                  ("gru", True, 1e-5)])
-def test_whole_model_gradient_check(cell, reset_after, eps):
-    config = LMConfig(vocab_size=V, n_embed=4, n_hidden=5, n_layers=2, cell=cell, dropout=0.3,
-                      reset_after=reset_after)
+@pytest.mark.parametrize("cell,reset_after,eps,tie", [("rnn", False, 1e-5, False),
+                                                      ("gru", False, 1e-4, False),
+                                                      ("gru", True, 1e-5, False),
+                                                      ("gru", False, 1e-4, True),
+                                                      ("rnn", False, 1e-5, True)])
+def test_whole_model_gradient_check(cell, reset_after, eps, tie):
+    n_embed = 5 if tie else 4
+    config = LMConfig(vocab_size=V, n_embed=n_embed, n_hidden=5, n_layers=2, cell=cell,
+                      dropout=0.3, reset_after=reset_after, tie_weights=tie)
     rng = np.random.default_rng(0)
     params = init_language_model(config, np.random.default_rng(1))
     ids, targets, mask, h0s = _batch(rng, config)
@@ -162,3 +166,21 @@ def test_errors_name_the_problem():
         lm_backward(bad, cache)
     with pytest.raises(TypeError, match="LMCache"):
         lm_backward(logits, (1, 2))
+
+
+def test_tied_weights_share_the_embedding_table():
+    config = LMConfig(vocab_size=V, n_embed=5, n_hidden=5, tie_weights=True)
+    params = init_language_model(config, np.random.default_rng(0))
+    assert set(params["out"]) == {"b"}
+    untied = LMConfig(vocab_size=V, n_embed=5, n_hidden=5)
+    assert count_params(params) == count_params(init_language_model(untied, np.random.default_rng(0))) - V * 5
+    ids = np.arange(4).reshape(1, 4) % V
+    logits, _, _ = lm_forward(params, ids, None, config)
+    # the same numbers as an untied model whose output weights are a copy of E
+    copy = {"embed": params["embed"], "layers": params["layers"],
+            "out": {"W": params["embed"]["E"].copy(), "b": params["out"]["b"]}}
+    np.testing.assert_allclose(lm_forward(copy, ids, None, untied)[0], logits)
+    with pytest.raises(ValueError, match="n_embed == n_hidden.*n_embed = 4 and n_hidden = 5"):
+        LMConfig(vocab_size=V, n_embed=4, n_hidden=5, tie_weights=True)
+    with pytest.raises(TypeError, match="tie_weights must be True or False"):
+        LMConfig(vocab_size=V, n_embed=5, n_hidden=5, tie_weights="yes")

@@ -1,5 +1,6 @@
 """Saving and loading language models: exact round trip, clear errors, atomic writes."""
 
+import dataclasses
 import json
 import os
 
@@ -141,3 +142,25 @@ def test_failure_during_write_cleans_up(tmp_path, model, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         save_model(tmp_path / "lm", params, config, vocab)
     assert _files(tmp_path) == []
+
+
+def test_float16_storage_loads_as_float32(tmp_path):
+    vocab = Vocab(WORDS)
+    config = LMConfig(vocab_size=len(vocab), n_embed=6, n_hidden=6, dtype="float16",
+                      tie_weights=True)
+    params = init_language_model(config, np.random.default_rng(0))
+    save_model(tmp_path / "lm", params, config, vocab)
+    as32 = {k: {kk: vv.astype(np.float32) for kk, vv in v.items()} if k != "layers" else
+            {i: {kk: vv.astype(np.float32) for kk, vv in layer.items()} for i, layer in v.items()}
+            for k, v in params.items()}
+    save_model(tmp_path / "lm32", as32, dataclasses.replace(config, dtype="float32"), vocab)
+    n_params = sum(v.size for v in flatten_params(params).values())
+    saved = (tmp_path / "lm32.npz").stat().st_size - (tmp_path / "lm.npz").stat().st_size
+    assert saved == 2 * n_params              # two bytes fewer per weight, same headers
+    p32, c32, _, _ = load_model(tmp_path / "lm", dtype="float32")
+    assert c32.dtype == "float32" and c32.tie_weights and "W" not in p32["out"]
+    for k, v in flatten_params(p32).items():
+        assert v.dtype == np.float32
+        np.testing.assert_array_equal(v, flatten_params(params)[k].astype(np.float32))
+    with pytest.raises(TypeError, match="floating dtype"):
+        load_model(tmp_path / "lm", dtype="int8")

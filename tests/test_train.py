@@ -144,3 +144,17 @@ def test_training_argument_errors():
                              ids, ids, **kw)
     for k, v in flatten_params(params).items():
         np.testing.assert_array_equal(v, before[k])
+
+
+def test_custom_evaluation_drives_history_and_early_stopping():
+    config, params = _setup(dropout=0.0)
+    ids = np.tile(PATTERN, 20)
+    scores = iter([5.0, 4.0, 4.5, 4.2, 6.0, 7.0])
+    history = train_language_model(params, config, ids, ids, epochs=6, batch_size=2, bptt=7,
+                                   patience=2, rng=np.random.default_rng(0), progress=False,
+                                   evaluate=lambda p: next(scores))
+    assert history.valid_ppl == [5.0, 4.0, 4.5, 4.2] and history.best_epoch == 1
+    assert history.stopped_early
+    with pytest.raises(TypeError, match="evaluate must be a function"):
+        train_language_model(params, config, ids, ids, epochs=1, batch_size=2, bptt=7,
+                             rng=np.random.default_rng(0), progress=False, evaluate=3.0)

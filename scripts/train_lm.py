@@ -1,0 +1,129 @@
+"""Train a language model of Shakespeare and save it with everything needed to check it.
+
+Deterministic given ``--seed`` (on one machine, with one BLAS thread count). Examples, the
+commands that trained the book's models (``models/README.md`` lists them all)::
+
+    python scripts/train_lm.py --split within_play --level word --cell gru --n-hidden 200 \\
+        --tie --min-count 3 --dropout 0.25 --epochs 12 --out models/word_gru_within_play
+    python scripts/train_lm.py --split within_play --level char --cell gru --n-hidden 384 \\
+        --n-embed 32 --epochs 8 --bptt 96 --out models/char_gru_within_play
+
+The model is written as ``<out>.npz`` and ``<out>.json`` (:func:`rnnlib.serialization.save_model`),
+the weights in float16 unless ``--store-dtype float32``. The JSON's ``extra`` records the
+command, data split, seed, the validation perplexity after every epoch (against tokens seen),
+training time and speed, and the validation and test perplexity of the *stored* weights, on
+exactly the predictions an n-gram model makes (:mod:`rnnlib.lm_data`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rnnlib import __version__
+from rnnlib.language_model import LMConfig, init_language_model
+from rnnlib.layers import count_params
+from rnnlib.lm_data import LEVELS, SPLITS, document_batch, evaluate_documents, load_corpus
+from rnnlib.serialization import load_model, save_model
+from rnnlib.train import SCHEDULES, train_language_model
+
+#: Held-out documents are cut into rows of about this many targets for evaluation.
+EVAL_ROW_LENGTH = {"word": 2_000, "char": 8_000}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--split", choices=SPLITS, default="within_play")
+    p.add_argument("--level", choices=LEVELS, default="word")
+    p.add_argument("--min-count", type=int, default=1,
+                   help="training tokens seen fewer times become <unk>")
+    p.add_argument("--cell", choices=("gru", "rnn"), default="gru")
+    p.add_argument("--n-embed", type=int, default=None, help="default: n-hidden")
+    p.add_argument("--n-hidden", type=int, default=256)
+    p.add_argument("--n-layers", type=int, default=1)
+    p.add_argument("--tie", action="store_true", help="tie the output weights to the embeddings")
+    p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--bptt", type=int, default=32)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--schedule", choices=SCHEDULES, default="plateau")
+    p.add_argument("--clip", type=float, default=1.0)
+    p.add_argument("--patience", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-train-tokens", type=int, default=None,
+                   help="train on the first N tokens of the stream only (for quick runs)")
+    p.add_argument("--store-dtype", choices=("float16", "float32"), default="float16")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--out", required=True, help="path without extension")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    n_embed = args.n_embed or args.n_hidden
+    corpus = load_corpus(args.split, args.level, args.min_count)
+    train_ids = corpus.stream("train")
+    if args.max_train_tokens is not None:
+        train_ids = train_ids[:args.max_train_tokens]
+    rows = EVAL_ROW_LENGTH[args.level]
+    valid_batch = document_batch(corpus.valid, corpus.vocab, rows)
+    test_batch = document_batch(corpus.test, corpus.vocab, rows)
+
+    config = LMConfig(vocab_size=len(corpus.vocab), n_embed=n_embed, n_hidden=args.n_hidden,
+                      n_layers=args.n_layers, cell=args.cell, dropout=args.dropout,
+                      dtype="float32", reset_after=True, tie_weights=args.tie)
+    rng = np.random.default_rng(args.seed)
+    params = init_language_model(config, rng)
+    history = train_language_model(
+        params, config, train_ids, corpus.stream("valid"), epochs=args.epochs,
+        batch_size=args.batch_size, bptt=args.bptt, lr=args.lr, schedule=args.schedule,
+        clip=args.clip, patience=args.patience, rng=rng, progress=not args.no_progress,
+        evaluate=lambda p: evaluate_documents(p, config, valid_batch).perplexity)
+    n_batches_tokens = (len(train_ids) - 1) // args.batch_size * args.batch_size
+    epochs_run = len(history.valid_ppl)
+
+    extra = {
+        "command": "python scripts/train_lm.py " + shlex.join(sys.argv[1:] if argv is None else argv),
+        "args": vars(args), "split": args.split, "level": args.level, "seed": args.seed,
+        "min_count": args.min_count, "n_params": count_params(params),
+        "tokens_per_epoch": n_batches_tokens,
+        "history": {"tokens_seen": [n_batches_tokens * (e + 1) for e in range(epochs_run)],
+                    "valid_ppl": history.valid_ppl, "train_loss": history.train_loss,
+                    "lr": history.lr, "best_epoch": history.best_epoch,
+                    "stopped_early": history.stopped_early},
+        "train_seconds": round(history.seconds, 1),
+        "tokens_per_second": round(n_batches_tokens * epochs_run / history.seconds, 1),
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    store = args.store_dtype
+    stored = {k: ({kk: vv.astype(store) for kk, vv in v.items()} if k != "layers" else
+                  {i: {kk: vv.astype(store) for kk, vv in layer.items()} for i, layer in v.items()})
+              for k, v in params.items()}
+    from dataclasses import replace
+    save_model(out, stored, replace(config, dtype=store), corpus.vocab, extra=extra)
+
+    # Score what was stored, as a reader will load it: float16 weights, float32 arithmetic.
+    params32, config32, _, _ = load_model(out, expected_vocab=corpus.vocab, dtype="float32")
+    for name, batch in (("valid", valid_batch), ("test", test_batch)):
+        meter = evaluate_documents(params32, config32, batch)
+        extra[f"{name}_ppl"] = meter.perplexity
+        extra[f"{name}_bits_per_token"] = meter.bits_per_token
+        extra[f"{name}_n_predictions"] = meter.n_tokens
+    extra["rnnlib_version"] = __version__
+    save_model(out, stored, replace(config, dtype=store), corpus.vocab, extra=extra)
+    print(f"{out}: {extra['n_params']:,} parameters, {epochs_run} epochs in "
+          f"{history.seconds / 60:.1f} min ({extra['tokens_per_second']:,.0f} tokens/s); "
+          f"valid {extra['valid_ppl']:.3f}, test {extra['test_ppl']:.3f}")
+    return extra
+
+
+if __name__ == "__main__":
+    started = time.time()
+    main()
