@@ -56,3 +56,8 @@ __all__ += ["check_bidirectional_gru", "check_gru_param_count", "check_gru_step"
 from .gru_memory import check_memory_gru, check_update_gate_conversion
 
 __all__ += ["check_memory_gru", "check_update_gate_conversion"]
+
+# The chapter on training language models.
+from .language_models import check_lm_param_count, check_overtaking_point
+
+__all__ += ["check_lm_param_count", "check_overtaking_point"]

@@ -6,6 +6,7 @@ raises, or runs too long gets a message that says so.
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 from contextlib import contextmanager
@@ -68,3 +69,19 @@ def passed(message: str) -> None:
     print(f"All checks passed: {message}")
 
 
+def _number(value, fn_name: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{fn_name} should return one number (a float), "
+                             f"got {type(value).__name__}") from None
+
+
+def _diagnose(got: float, expected: float, diagnoses, what: str, fallback: str) -> None:
+    """Pass if ``got`` matches ``expected``; else name the first mistake it matches."""
+    if math.isclose(got, expected, rel_tol=1e-9):
+        return
+    for wrong, message in diagnoses:
+        if math.isclose(got, wrong, rel_tol=1e-9):
+            raise AssertionError(f"on {what}: {message}")
+    raise AssertionError(f"on {what}: {fallback}")

@@ -17,26 +17,8 @@ import numpy as np
 from .. import ops
 from ..ngram import NGramLM
 from ..text import BOS, EOS, UNK, Vocab
-from ._common import call as _call, passed as _passed
+from ._common import _diagnose, _number, call as _call, passed as _passed
 from .ngrams import check_perplexity as _check_flat_perplexity
-
-
-def _number(value, fn_name: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise AssertionError(f"{fn_name} should return one number (a float), "
-                             f"got {type(value).__name__}") from None
-
-
-def _diagnose(got: float, expected: float, diagnoses, what: str, fallback: str) -> None:
-    """Pass if ``got`` matches ``expected``; else name the first mistake it matches."""
-    if math.isclose(got, expected, rel_tol=1e-9):
-        return
-    for wrong, message in diagnoses:
-        if math.isclose(got, wrong, rel_tol=1e-9):
-            raise AssertionError(f"on {what}: {message}")
-    raise AssertionError(f"on {what}: {fallback}")
 
 
 def _padded_case(seed: int = 11):
