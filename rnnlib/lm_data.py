@@ -24,17 +24,20 @@ from typing import NamedTuple
 import numpy as np
 
 from . import datasets
-from .language_model import LMConfig, _check_config, check_params, lm_forward, sum_nll
+from .language_model import LMConfig, _check_config, check_params, lm_forward
 from .metrics import StreamingPerplexity
 from .text import BOS, EOS, UNK, Vocab, corpus_sentences
 
-__all__ = ["SPLITS", "LEVELS", "Corpus", "load_corpus", "encode_stream", "document_batch",
-           "evaluate_documents"]
+__all__ = ["SPLITS", "LEVELS", "EVAL_ROW_LENGTH", "Corpus", "load_corpus", "encode_stream",
+           "document_batch", "document_log_probs", "target_log_probs", "evaluate_documents"]
 
 #: The two ways :mod:`rnnlib.datasets` splits the plays.
 SPLITS = ("within_play", "by_play")
 #: Tokenizations.
 LEVELS = ("word", "char")
+#: Held-out documents are cut into rows of about this many targets for evaluation
+#: (:func:`document_batch`); the book's numbers use these.
+EVAL_ROW_LENGTH = {"word": 2_000, "char": 8_000}
 
 
 class Corpus(NamedTuple):
@@ -162,8 +165,45 @@ def document_batch(documents, vocab: Vocab, max_length: int | None = None):
     return inputs, targets, mask
 
 
+def document_log_probs(params: dict, config: LMConfig, batch, bptt: int = 128) -> np.ndarray:
+    r"""The model's :math:`\ln p(\text{target})` at every position of a :func:`document_batch`.
+
+    Each row is read from a zero state, the state carried from chunk to chunk of ``bptt``
+    steps (no gradient, no dropout).
+
+    Returns
+    -------
+    ndarray of float64, shape (rows, T)
+        0.0 at the padded positions; ``lp[mask]`` lists the predictions document after
+        document, in the order :meth:`rnnlib.ngram.NGramLM.encode` lists them.
+    """
+    config = _check_config(config)
+    check_params(params, config)
+    inputs, targets, mask = batch
+    if not (inputs.shape == targets.shape == mask.shape) or inputs.ndim != 2:
+        raise ValueError(f"batch must be (inputs, targets, mask) of one (rows, T) shape, got "
+                         f"{inputs.shape}, {targets.shape}, {mask.shape}")
+    lp = np.zeros(inputs.shape)
+    states = None
+    for start in range(0, inputs.shape[1], bptt):
+        cols = slice(start, start + bptt)
+        logits, states, _ = lm_forward(params, inputs[:, cols], states, config, None, train=False)
+        lp[:, cols] = np.where(mask[:, cols], target_log_probs(logits, targets[:, cols]), 0.0)
+    return lp
+
+
+def target_log_probs(logits, targets) -> np.ndarray:
+    r""":math:`\ln \operatorname{softmax}(z)_y = z_y - c - \ln \sum_j e^{z_j - c}` with
+    :math:`c = \max_j z_j`, for logits ``(..., V)`` and targets ``(...)``, in float64."""
+    z = np.asarray(logits)
+    c = z.max(axis=-1, keepdims=True)
+    log_sum = np.log(np.exp(z - c).sum(axis=-1, dtype=np.float64))
+    picked = np.take_along_axis(z, np.asarray(targets)[..., None], axis=-1)[..., 0]
+    return picked.astype(np.float64) - c[..., 0] - log_sum
+
+
 def evaluate_documents(params: dict, config: LMConfig, batch, bptt: int = 128) -> StreamingPerplexity:
-    """Score a :func:`document_batch` with the model, state carried along each row.
+    """Score a :func:`document_batch` with the model (:func:`document_log_probs`).
 
     Every row starts from zero states; padded positions are masked out, so the result is the
     token-weighted perplexity over the real targets only.
@@ -173,19 +213,5 @@ def evaluate_documents(params: dict, config: LMConfig, batch, bptt: int = 128) -
     StreamingPerplexity
         ``.perplexity``, ``.cross_entropy`` (nats per token) and ``.n_tokens``.
     """
-    config = _check_config(config)
-    check_params(params, config)
-    inputs, targets, mask = batch
-    if not (inputs.shape == targets.shape == mask.shape) or inputs.ndim != 2:
-        raise ValueError(f"batch must be (inputs, targets, mask) of one (rows, T) shape, got "
-                         f"{inputs.shape}, {targets.shape}, {mask.shape}")
-    meter = StreamingPerplexity()
-    states = None
-    for start in range(0, inputs.shape[1], bptt):
-        cols = slice(start, start + bptt)
-        logits, states, _ = lm_forward(params, inputs[:, cols], states, config, None, train=False)
-        m = mask[:, cols]
-        if m.any():
-            total, n = sum_nll(logits, targets[:, cols], m)
-            meter.add(total / n, n)
-    return meter
+    lp = document_log_probs(params, config, batch, bptt)
+    return StreamingPerplexity().update(lp, batch[2])

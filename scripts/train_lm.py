@@ -28,13 +28,10 @@ import numpy as np
 from rnnlib import __version__
 from rnnlib.language_model import LMConfig, init_language_model
 from rnnlib.layers import count_params
-from rnnlib.lm_data import LEVELS, SPLITS, document_batch, evaluate_documents, load_corpus
+from rnnlib.lm_data import (EVAL_ROW_LENGTH, LEVELS, SPLITS, document_batch, evaluate_documents,
+                            load_corpus)
 from rnnlib.serialization import load_model, save_model
 from rnnlib.train import SCHEDULES, train_language_model
-
-#: Held-out documents are cut into rows of about this many targets for evaluation.
-EVAL_ROW_LENGTH = {"word": 2_000, "char": 8_000}
-
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -66,3 +66,19 @@ def test_load_corpus_vocabulary_and_errors():
         load_corpus(level="byte")
     with pytest.raises(ValueError, match="part must be"):
         corpus.stream("dev")
+
+
+def test_target_log_probs_and_per_position_scores():
+    from rnnlib.lm_data import document_log_probs, target_log_probs
+    from rnnlib.ops import log_softmax
+    z = np.random.default_rng(0).normal(size=(2, 3, 7)).astype(np.float32) * 30
+    y = np.array([[0, 6, 3], [1, 1, 2]])
+    expected = np.take_along_axis(log_softmax(z.astype(np.float64)), y[..., None], -1)[..., 0]
+    np.testing.assert_allclose(target_log_probs(z, y), expected, rtol=1e-5)
+    config = LMConfig(vocab_size=len(VOCAB), n_embed=4, n_hidden=5, cell="rnn")
+    params = init_language_model(config, np.random.default_rng(1))
+    batch = document_batch([SENTENCES, SENTENCES[:1]], VOCAB)
+    lp = document_log_probs(params, config, batch, bptt=4)
+    assert (lp[~batch[2]] == 0).all() and (lp[batch[2]] < 0).all()
+    assert np.exp(-lp[batch[2]].mean()) == pytest.approx(
+        evaluate_documents(params, config, batch).perplexity, rel=1e-12)
