@@ -1,12 +1,10 @@
 """Train a language model of Shakespeare and save it with everything needed to check it.
 
-Deterministic given ``--seed`` (on one machine, with one BLAS thread count). Examples, the
-commands that trained the book's models (``models/README.md`` lists them all)::
+Deterministic given ``--seed`` (on one machine, with one BLAS thread count). For example, the
+command that trained the book's word-level GRU (``scripts/book_models.sh`` has them all)::
 
-    python scripts/train_lm.py --split within_play --level word --cell gru --n-hidden 200 \\
-        --tie --min-count 3 --dropout 0.25 --epochs 12 --out models/word_gru_within_play
-    python scripts/train_lm.py --split within_play --level char --cell gru --n-hidden 384 \\
-        --n-embed 32 --epochs 8 --bptt 96 --out models/char_gru_within_play
+    python scripts/train_lm.py --split within_play --level word --min-count 3 --cell gru \\
+        --n-hidden 200 --tie --dropout 0.25 --bptt 32 --epochs 12 --out models/word_gru_within_play
 
 The model is written as ``<out>.npz`` and ``<out>.json`` (:func:`rnnlib.serialization.save_model`),
 the weights in float16 unless ``--store-dtype float32``. The JSON's ``extra`` records the
@@ -20,7 +18,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -103,7 +101,6 @@ def main(argv=None) -> dict:
     stored = {k: ({kk: vv.astype(store) for kk, vv in v.items()} if k != "layers" else
                   {i: {kk: vv.astype(store) for kk, vv in layer.items()} for i, layer in v.items()})
               for k, v in params.items()}
-    from dataclasses import replace
     save_model(out, stored, replace(config, dtype=store), corpus.vocab, extra=extra)
 
     # Score what was stored, as a reader will load it: float16 weights, float32 arithmetic.
@@ -122,5 +119,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    started = time.time()
     main()
