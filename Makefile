@@ -4,6 +4,7 @@
 #   make lab    open the notebooks in JupyterLab
 #   make bench  speed measurements (not part of the tests)
 #   make notebooks  re-run every chapter notebook and store its outputs
+#   make models  retrain chapter 12's language models and n-gram baselines (about 90 minutes)
 # Each target first brings .venv up to date with the exact pins in requirements.txt.
 
 PYTHON ?= python3
@@ -12,7 +13,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test lab bench notebooks browser clean student
+.PHONY: book test lab bench notebooks models browser clean student
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +48,11 @@ bench: $(STAMP)
 
 notebooks: $(STAMP)
 	$(PY) tools/execute_notebooks.py
+
+# Two training queues side by side, one core each, then the n-gram sweep.
+models: $(STAMP)
+	. $(VENV)/bin/activate && { bash scripts/book_models.sh word & bash scripts/book_models.sh char & wait; }
+	$(PY) scripts/ngram_baselines.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
