@@ -53,6 +53,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-train-tokens", type=int, default=None,
                    help="train on the first N tokens of the stream only (for quick runs)")
+    p.add_argument("--init-from", default=None,
+                   help="continue training a saved model (same configuration); its history is "
+                        "kept and extended")
     p.add_argument("--store-dtype", choices=("float16", "float32"), default="float16")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--out", required=True, help="path without extension")
@@ -75,6 +78,14 @@ def main(argv=None) -> dict:
                       dtype="float32", reset_after=True, tie_weights=args.tie)
     rng = np.random.default_rng(args.seed)
     params = init_language_model(config, rng)
+    previous = None
+    if args.init_from is not None:
+        params, loaded, _, previous = load_model(args.init_from, expected_vocab=corpus.vocab,
+                                                 dtype="float32")
+        if loaded != config:
+            raise ValueError(f"{args.init_from} has the configuration {loaded}, but these "
+                             f"arguments ask for {config}")
+        previous = previous["extra"]
     history = train_language_model(
         params, config, train_ids, corpus.stream("valid"), epochs=args.epochs,
         batch_size=args.batch_size, bptt=args.bptt, lr=args.lr, schedule=args.schedule,
@@ -83,8 +94,9 @@ def main(argv=None) -> dict:
     n_batches_tokens = (len(train_ids) - 1) // args.batch_size * args.batch_size
     epochs_run = len(history.valid_ppl)
 
+    command = "python scripts/train_lm.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     extra = {
-        "command": "python scripts/train_lm.py " + shlex.join(sys.argv[1:] if argv is None else argv),
+        "command": command,
         "args": vars(args), "split": args.split, "level": args.level, "seed": args.seed,
         "min_count": args.min_count, "n_params": count_params(params),
         "tokens_per_epoch": n_batches_tokens,
@@ -95,6 +107,22 @@ def main(argv=None) -> dict:
         "train_seconds": round(history.seconds, 1),
         "tokens_per_second": round(n_batches_tokens * epochs_run / history.seconds, 1),
     }
+    if previous is not None:           # one history from the first epoch of the first stage
+        before = previous["history"]
+        offset = before["tokens_seen"][-1]
+        h = extra["history"]
+        extra["history"] = {
+            "tokens_seen": before["tokens_seen"] + [offset + n for n in h["tokens_seen"]],
+            "valid_ppl": before["valid_ppl"] + h["valid_ppl"],
+            "train_loss": before["train_loss"] + h["train_loss"],
+            "lr": before["lr"] + h["lr"],
+            "best_epoch": len(before["valid_ppl"]) + h["best_epoch"],
+            "stopped_early": h["stopped_early"],
+            "stage_starts": before.get("stage_starts", [0]) + [len(before["valid_ppl"])]}
+        extra["commands"] = previous.get("commands", [previous["command"]]) + [command]
+        extra["train_seconds"] = round(previous["train_seconds"] + history.seconds, 1)
+        extra["tokens_per_second"] = round(
+            extra["history"]["tokens_seen"][-1] / extra["train_seconds"], 1)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     store = args.store_dtype
