@@ -91,3 +91,20 @@ def test_a_short_training_run_is_deterministic(tmp_path, monkeypatch):
     assert a["history"]["valid_ppl"][1] < a["history"]["valid_ppl"][0]
     c = train_lm.main(args[:-3] + ["--seed", "4", "--no-progress", "--out", str(tmp_path / "c")])
     assert c["history"]["valid_ppl"] != a["history"]["valid_ppl"]     # the seed matters
+
+
+def test_continuing_a_model_extends_its_history(tmp_path):
+    train_lm = _script()
+    args = ["--split", "by_play", "--level", "char", "--n-embed", "8", "--n-hidden", "16",
+            "--epochs", "1", "--batch-size", "8", "--bptt", "16", "--max-train-tokens", "3000",
+            "--no-progress"]
+    first = train_lm.main(args + ["--out", str(tmp_path / "m")])
+    second = train_lm.main(args + ["--lr", "1e-3", "--init-from", str(tmp_path / "m"),
+                                   "--out", str(tmp_path / "m")])
+    h = second["history"]
+    assert h["valid_ppl"][:1] == first["history"]["valid_ppl"] and len(h["valid_ppl"]) == 2
+    assert h["tokens_seen"] == [first["tokens_per_epoch"], 2 * first["tokens_per_epoch"]]
+    assert h["stage_starts"] == [0, 1] and len(second["commands"]) == 2
+    with pytest.raises(ValueError, match="configuration"):
+        train_lm.main(args + ["--n-hidden", "8", "--init-from", str(tmp_path / "m"),
+                                   "--out", str(tmp_path / "x")])
