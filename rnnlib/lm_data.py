@@ -184,11 +184,19 @@ def document_log_probs(params: dict, config: LMConfig, batch, bptt: int = 128) -
         raise ValueError(f"batch must be (inputs, targets, mask) of one (rows, T) shape, got "
                          f"{inputs.shape}, {targets.shape}, {mask.shape}")
     lp = np.zeros(inputs.shape)
-    states = None
+    states = [np.zeros((inputs.shape[0], config.n_hidden), config.np_dtype)
+              for _ in range(config.n_layers)]
     for start in range(0, inputs.shape[1], bptt):
         cols = slice(start, start + bptt)
-        logits, states, _ = lm_forward(params, inputs[:, cols], states, config, None, train=False)
-        lp[:, cols] = np.where(mask[:, cols], target_log_probs(logits, targets[:, cols]), 0.0)
+        # Rows are padded at the end only: skip the rows that have already ended.
+        rows = np.flatnonzero(mask[:, start])
+        if rows.size == 0:
+            break
+        logits, finals, _ = lm_forward(params, inputs[rows, cols], [h[rows] for h in states],
+                                       config, None, train=False)
+        for h, final in zip(states, finals):
+            h[rows] = final
+        lp[rows, cols] = np.where(mask[rows, cols], target_log_probs(logits, targets[rows, cols]), 0.0)
     return lp
 
 
