@@ -25,8 +25,8 @@ Parameters are a nested dict::
 
 With ``tie_weights=True`` the output layer reuses the embedding table, :math:`W = E` (Press
 and Wolf 2017; Inan, Khosravi and Socher 2017), and ``"out"`` holds only ``"b"``. The word
-that comes in and the word that comes out are then one vector: a word-level model loses a
-third of its parameters and usually gains perplexity, since every occurrence of a word, as
+that comes in and the word that comes out are then one vector: a word-level model loses up to
+half of its parameters and usually gains perplexity, since every occurrence of a word, as
 input or as target, trains the same row. It needs ``n_embed == n_hidden``.
 
 **The output layer dominates the cost** of a word-level model: with :math:`V \approx 14\,000`
