@@ -41,25 +41,16 @@ EVAL_ROW_LENGTH = {"word": 2_000, "char": 8_000}
 
 
 class Corpus(NamedTuple):
-    """A split of the plays at one level, tokenized.
+    """A split of the plays at one level, tokenized: per part, a list of plays (documents),
+    each a list of tokenized sentences."""
 
-    Attributes
-    ----------
-    vocab : Vocab
-        Built on the training sentences (``<unk>``, ``<s>``, ``</s>`` first).
-    train, valid, test : list of list of list of str
-        Per play (document), its tokenized sentences.
-    split, level : str
-    min_count : int
-    """
-
-    vocab: Vocab
-    train: list
-    valid: list
-    test: list
-    split: str
-    level: str
-    min_count: int
+    vocab: Vocab        #: built on the training sentences (``<unk>``, ``<s>``, ``</s>`` first)
+    train: list         #: per training play, its sentences (lists of str)
+    valid: list         #: per validation play (or held-out part of a play), its sentences
+    test: list          #: per test play (or held-out part of a play), its sentences
+    split: str          #: ``"within_play"`` or ``"by_play"``
+    level: str          #: ``"word"`` or ``"char"``
+    min_count: int      #: training tokens seen fewer times became ``<unk>``
 
     def sentences(self, part: str) -> list[list[str]]:
         """All sentences of ``part`` ("train", "valid" or "test"), play after play."""
@@ -106,7 +97,8 @@ def encode_stream(sentences, vocab: Vocab) -> np.ndarray:
     """``[</s>] + ids(s_1) + [</s>] + ids(s_2) + [</s>] + ...`` as int32.
 
     A stream of ``n`` tokens in ``k`` sentences has ``n + k`` targets (everything after the
-    leading ``</s>``), the same ``n + k`` predictions :meth:`NGramLM.evaluate` makes.
+    leading ``</s>``), the same ``n + k`` predictions
+    :meth:`rnnlib.ngram.NGramLM.evaluate` makes.
     Unknown tokens become ``<unk>``.
     """
     if not isinstance(vocab, Vocab):
