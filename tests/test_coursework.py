@@ -425,7 +425,10 @@ def test_an_interrupted_command_resumes(tmp_path, source):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "rnnlib.coursework", "grade", str(tmp_path / "subs"),
                "--out", str(out), "--source", str(source), "-j", "1", "--memory", "2048"]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # A shell that starts the tests in the background makes them ignore SIGINT, and a child
+    # inherits that; give the grader the default handler, as at a terminal.
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not list(out.glob("results/*/*.json")) and time.monotonic() < deadline:
         time.sleep(0.05)
