@@ -24,6 +24,8 @@ char() {
     --init-from models/char_gru_within_play --out models/char_gru_within_play
   train "${common[@]}" --split within_play --cell rnn --lr 2e-3 --schedule cosine --epochs 11 --out models/char_rnn_within_play
   train "${common[@]}" --split by_play --cell gru --schedule cosine --epochs 4 --out models/char_gru_by_play
+  train "${common[@]}" --split by_play --cell gru --epochs 3 --lr 1e-3 --schedule cosine \
+    --init-from models/char_gru_by_play --out models/char_gru_by_play
   train "${common[@]}" --split by_play --cell rnn --lr 2e-3 --schedule cosine --epochs 3 --out models/char_rnn_by_play
 }
 
