@@ -28,7 +28,7 @@ from .ops import _as_float, _check_finite, _check_ids, _check_mask
 __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_backward",
            "embedding_forward", "embedding_backward", "mean_pool_forward", "mean_pool_backward",
            "dropout_forward", "dropout_backward", "init_dense", "init_embedding", "init_orthogonal",
-           "count_params", "flatten_params", "ACTIVATIONS",
+           "count_params", "flatten_params", "cast_params", "ACTIVATIONS",
            "DenseCache", "ActivationCache", "EmbeddingCache", "MeanPoolCache", "DropoutCache"]
 
 _DIVERGED = (" (if this appeared during training, it diverged: try a smaller learning rate "
@@ -568,6 +568,14 @@ def flatten_params(params: dict, name: str = "params") -> dict:
 
     walk(params, "")
     return flat
+
+
+def cast_params(params: dict, dtype) -> dict:
+    """A copy of a (possibly nested) dict of arrays with every array converted to ``dtype``,
+    e.g. float32 weights to float16 for storage, and back."""
+    flatten_params(params)                      # the same checks: str keys, arrays or dicts
+    return {k: cast_params(v, dtype) if isinstance(v, dict) else v.astype(dtype)
+            for k, v in params.items()}
 
 
 def count_params(params: dict) -> int:

@@ -33,6 +33,7 @@ import numpy as np
 
 from . import __version__
 from .language_model import LMConfig, _check_config, check_params, param_shapes
+from .layers import cast_params
 from .text import Vocab
 
 __all__ = ["save_model", "load_model", "FORMAT", "FORMAT_VERSION"]
@@ -108,10 +109,6 @@ def save_model(path, params: dict, config: LMConfig, vocab: Vocab, *, extra: dic
         for tmp in temps:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-
-
-def _cast(tree: dict, dtype: np.dtype) -> dict:
-    return {k: _cast(v, dtype) if isinstance(v, dict) else v.astype(dtype) for k, v in tree.items()}
 
 
 def _vocab_difference(got: list, expected: list) -> str:
@@ -229,7 +226,7 @@ def load_model(path, expected_vocab: Vocab | None = None, dtype=None):
     check_params(params, config)
     if dtype is not None:
         config = dataclasses.replace(config, dtype=dtype)
-        params = _cast(params, config.np_dtype)
+        params = cast_params(params, config.np_dtype)
     return params, config, vocab, {"extra": meta.get("extra", {}),
                                    "rnnlib_version": meta.get("rnnlib_version"),
                                    "format_version": meta.get("format_version")}

@@ -25,7 +25,7 @@ import numpy as np
 
 from rnnlib import __version__
 from rnnlib.language_model import LMConfig, init_language_model
-from rnnlib.layers import count_params
+from rnnlib.layers import cast_params, count_params
 from rnnlib.lm_data import (EVAL_ROW_LENGTH, LEVELS, SPLITS, document_batch, evaluate_documents,
                             load_corpus)
 from rnnlib.serialization import load_model, save_model
@@ -126,9 +126,7 @@ def main(argv=None) -> dict:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     store = args.store_dtype
-    stored = {k: ({kk: vv.astype(store) for kk, vv in v.items()} if k != "layers" else
-                  {i: {kk: vv.astype(store) for kk, vv in layer.items()} for i, layer in v.items()})
-              for k, v in params.items()}
+    stored = cast_params(params, store)
     save_model(out, stored, replace(config, dtype=store), corpus.vocab, extra=extra)
 
     # Score what was stored, as a reader will load it: float16 weights, float32 arithmetic.

@@ -308,3 +308,13 @@ def test_count_and_flatten_nested_params():
         count_params({"dense1": {"W": [[1.0]]}})
     with pytest.raises(ValueError, match="keys of params must be str without '/', got 'a/b'"):
         flatten_params({"a/b": np.zeros(1)})
+
+
+def test_cast_params_copies_every_array_of_a_nested_tree():
+    from rnnlib.layers import cast_params
+    params = {"embed": {"E": np.ones((2, 3))}, "layers": {"0": {"W": np.zeros(4)}}}
+    half = cast_params(params, np.float16)
+    assert half["embed"]["E"].dtype == half["layers"]["0"]["W"].dtype == np.float16
+    assert params["embed"]["E"].dtype == np.float64          # the original is untouched
+    with pytest.raises(TypeError, match="must be an ndarray or a dict"):
+        cast_params({"W": [1.0, 2.0]}, np.float32)

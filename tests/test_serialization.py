@@ -9,7 +9,7 @@ import pytest
 
 import rnnlib
 from rnnlib.language_model import LMConfig, init_language_model
-from rnnlib.layers import flatten_params
+from rnnlib.layers import cast_params, flatten_params
 from rnnlib.serialization import load_model, save_model
 from rnnlib.text import Vocab
 
@@ -150,9 +150,7 @@ def test_float16_storage_loads_as_float32(tmp_path):
                       tie_weights=True)
     params = init_language_model(config, np.random.default_rng(0))
     save_model(tmp_path / "lm", params, config, vocab)
-    as32 = {k: {kk: vv.astype(np.float32) for kk, vv in v.items()} if k != "layers" else
-            {i: {kk: vv.astype(np.float32) for kk, vv in layer.items()} for i, layer in v.items()}
-            for k, v in params.items()}
+    as32 = cast_params(params, np.float32)
     save_model(tmp_path / "lm32", as32, dataclasses.replace(config, dtype="float32"), vocab)
     n_params = sum(v.size for v in flatten_params(params).values())
     saved = (tmp_path / "lm32.npz").stat().st_size - (tmp_path / "lm.npz").stat().st_size
