@@ -24,7 +24,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-REVIEW_PAGES = ["intro.html", "chapters/03_ngrams_vs_sequence_models.html", "appendix/notation.html"]
+REVIEW_PAGES = ["intro.html", "chapters/03_ngrams_vs_sequence_models.html",
+                "chapters/12_training_language_models.html", "appendix/notation.html"]
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,

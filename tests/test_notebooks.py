@@ -140,3 +140,13 @@ def test_labs_and_assignments_carry_nbgrader_metadata(notebook):
                             capture_output=True, text=True)
     assert result.returncode == 0, (f"{path.name}: nbgrader metadata missing or stale; run "
                                     f"`python -m rnnlib.coursework annotate {path}`\n{result.stdout}{result.stderr}")
+
+
+def test_no_claim_is_hidden_from_nbval(notebook):
+    """A cell whose output nbval ignores must not carry a claim: the claims are what make the
+    prose's numbers hold on every machine, so their cells are always compared."""
+    path, nb = notebook
+    for i, cell in enumerate(code_cells(nb)):
+        ignored = "nbval-ignore-output" in cell.metadata.get("tags", []) or "NBVAL_IGNORE_OUTPUT" in cell.source
+        assert not (ignored and "claim(" in cell.source), \
+            f"{path.name}: code cell {i} claims a number but nbval ignores its output"
