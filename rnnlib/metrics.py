@@ -370,10 +370,11 @@ class StreamingPerplexity:
                                           {\sum_{\text{batches}} N_{\text{batch}}}\Big)
 
     The result is the token-weighted perplexity of all the tokens together, whatever the
-    batch sizes. Averaging ``exp(batch loss)`` instead overestimates it (Jensen's inequality:
-    the mean of an exponential is at least the exponential of the mean), and averaging the
-    batch losses without weighting them by their token counts is wrong when the batches
-    hold different numbers of tokens.
+    batch sizes. Averaging ``exp(batch loss)`` instead is wrong: over batches of equal size it
+    overestimates the perplexity (Jensen's inequality: the mean of an exponential is at least
+    the exponential of the mean), and over batches of different sizes it can err either way;
+    averaging the batch losses without weighting them by their token counts is wrong too when
+    the batches hold different numbers of tokens.
 
     Examples
     --------
