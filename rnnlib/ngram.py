@@ -530,6 +530,22 @@ class NGramLM:
         self._check_fitted()
         return {k: len(self._tables[k].keys) for k in range(1, self.order + 1)}
 
+    def counts_of_counts(self, order: int, up_to: int = 4) -> list[int]:
+        r""":math:`n_1, \dots, n_{\text{up\_to}}`: how many n-grams of ``order`` have each count.
+
+        The counts are those the smoothing uses: for Kneser–Ney, continuation counts at every
+        order below the top one. These are the :math:`n_r` the modified Kneser–Ney discounts
+        of that order are estimated from.
+        """
+        self._check_fitted()
+        if not isinstance(order, (int, np.integer)) or not 1 <= order <= self.order:
+            raise ValueError(f"order must be an int from 1 to {self.order}, got {order!r}")
+        if not isinstance(up_to, (int, np.integer)) or up_to < 1:
+            raise ValueError(f"up_to must be an int >= 1, got {up_to!r}")
+        table = self._tables[order]
+        values = table.cont if self.smoothing == "kneser_ney" else table.raw
+        return [int(np.count_nonzero(values == r)) for r in range(1, up_to + 1)]
+
     @property
     def nbytes(self) -> int:
         """Memory held by the model's count arrays, in bytes."""

@@ -72,6 +72,26 @@ def test_modified_discounts_follow_chen_and_goodman():
     np.testing.assert_allclose(unmodified, [0, y, y, y])
 
 
+def test_counts_of_counts_are_what_the_discounts_are_estimated_from():
+    sentences = [list("abracadabra"), list("abba"), list("cabbage"), list("banana")]
+    lm = NGramLM(3).fit(sentences)
+    for order in (1, 2, 3):
+        n1, n2, n3, n4 = lm.counts_of_counts(order)
+        if min(n1, n2, n3, n4) == 0:
+            continue                                   # the fallback to one discount
+        y = n1 / (n1 + 2 * n2)
+        np.testing.assert_allclose(lm.discounts[order][1:],
+                                   np.clip([1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3], 0, [1, 2, 3]))
+    raw = NGramLM(2, "mle").fit(sentences)
+    padded = [[BOS] + s + [EOS] for s in sentences]
+    bigrams = {(s[i], s[i + 1]) for s in padded for i in range(len(s) - 1)}
+    assert raw.counts_of_counts(2, up_to=1)[0] == sum(raw.count(g) == 1 for g in bigrams)
+    with pytest.raises(ValueError, match="order must be"):
+        lm.counts_of_counts(4)
+    with pytest.raises(ValueError, match="up_to"):
+        lm.counts_of_counts(1, up_to=0)
+
+
 def test_uniform_model_has_perplexity_equal_to_number_of_outcomes():
     lm = fitted(1, "interpolated", lambdas=(0.0,))
     assert len(lm.outcomes) == 4
