@@ -19,6 +19,7 @@ from ..layers import (dense_backward, dense_forward, embedding_backward, embeddi
                       mean_pool_backward, mean_pool_forward)
 from ..losses import binary_cross_entropy_with_logits
 from ._common import call as _call, passed as _passed
+from ._common import rng as _rng
 
 __all__ = ["check_build_vocab", "check_max_length", "check_pad_truncate", "check_relu",
            "check_dense_forward", "check_mean_pool", "check_classifier_forward",
@@ -282,7 +283,7 @@ def check_dense_forward(dense_forward_fn) -> None:
     ``x`` is ``(batch, n_in)``, ``W`` is ``(n_out, n_in)`` (shaped like the math), ``b`` is
     ``(n_out,)``, ``y`` is ``(batch, n_out)``.
     """
-    rng = np.random.default_rng(11)
+    rng = _rng(11)
     hint = "weights are (n_out, n_in), so the layer computes y = x @ W.T + b"
     for batch, n_in, n_out in [(5, 3, 3), (4, 6, 2), (1, 2, 5)]:
         x = rng.normal(size=(batch, n_in))
@@ -316,7 +317,7 @@ def check_dense_forward(dense_forward_fn) -> None:
 
 # ------------------------------------------------------------------ exercise: masked mean pool
 def _pool_case():
-    rng = np.random.default_rng(5)
+    rng = _rng(5)
     lengths = np.array([4, 1, 6, 2])
     batch, time, dim = len(lengths), 6, 3
     x = rng.normal(size=(batch, time, dim))
@@ -409,7 +410,7 @@ def check_classifier_forward(classifier_forward) -> None:
     ``"embed": {"E": (vocab, d)}``, ``"dense1": {"W": (n_h, d), "b": (n_h,)}`` and
     ``"dense2": {"W": (1, n_h), "b": (1,)}``; the result is the probability of class 1.
     """
-    rng = np.random.default_rng(3)
+    rng = _rng(3)
     hint = "weights are (out, in), so each dense layer computes x @ W.T + b"
     for n_in, n_hidden in [(4, 4), (3, 5)]:
         params, ids, mask = _classifier_case(n_in, n_hidden, rng)
@@ -479,7 +480,7 @@ class _Recorder:
 
 def _toy_problem():
     """64 sequences; class 1 iff token 1 is more frequent than token 2. Rows are unique."""
-    rng = np.random.default_rng(21)
+    rng = _rng(21)
     n, time, vocab = 64, 6, 8
     while True:
         lengths = rng.integers(2, time + 1, size=n)
@@ -491,7 +492,7 @@ def _toy_problem():
 
 
 def _toy_params(vocab):
-    rng = np.random.default_rng(4)
+    rng = _rng(4)
     return {"embed": {"E": 0.1 * rng.normal(size=(vocab, 4))},
             "dense": {"W": 0.1 * rng.normal(size=(1, 4)), "b": np.zeros(1)}}
 
@@ -514,7 +515,7 @@ def check_train_epoch(train_epoch) -> None:
         params = _toy_params(vocab)
         record = _Recorder(ids, mask, y)
         optimizer = Adam(lr=0.05)
-        rng = np.random.default_rng(seed)
+        rng = _rng(seed)
         results = []
         for epoch in range(epochs):
             before = len(record.batches)

@@ -8,6 +8,7 @@ import numpy as np
 from .. import ops
 from ..layers import dense_backward, dense_forward
 from ._common import call as _call, passed as _passed
+from ._common import rng as _rng
 
 
 def _as_array(value, name: str, shape) -> np.ndarray:
@@ -75,7 +76,7 @@ def check_dense_backward(dense_backward_fn) -> None:
 
     ``x`` is ``(batch, n_in)``, ``W`` is ``(n_out, n_in)``, ``dy`` is ``(batch, n_out)``.
     """
-    rng = np.random.default_rng(7)
+    rng = _rng(7)
     batch, n_in, n_out = 5, 4, 3
     x = rng.normal(size=(batch, n_in))
     params = {"W": rng.normal(size=(n_out, n_in)), "b": rng.normal(size=n_out)}
