@@ -342,11 +342,14 @@ PROCESS_CALLS = {"system", "popen", "fork", "forkpty", "spawnl", "spawnv", "spaw
                  "call", "check_call", "check_output", "getoutput", "getstatusoutput"}
 
 
-def static_flags(nb, run_cells) -> list[str]:
-    """What the submission's code shows of cheating, read (never run) here."""
+def static_flags(nb, run_cells, given=frozenset()) -> list[str]:
+    """What the submission's code shows of cheating, read (never run) here. Cells the source
+    notebook itself holds (``given``, normalized: the set-up cell, say) are not read."""
     flags = []
     for i in run_cells:
         source = nb.cells[i].source
+        if mk.normalize(source) in given:
+            continue
         tree, _ = mk.parse_text(source)
         if tree is None:
             continue
@@ -555,7 +558,8 @@ def grade_notebook(submission, source_path, opts: Options, workdir, progress=Non
     if state["out_of_time"]:
         result["problems"].append(f"Grading stopped after {opts.total_timeout:g} s, the time limit "
                                   "for one notebook; what came after was not run.")
-    flags = static_flags(nb, run_cells) + event_flags(session.events)
+    flags = static_flags(nb, run_cells, other_code_sources(source, exercises)) \
+        + event_flags(session.events)
     score(result)
     for k, ex in enumerate(exercises):
         entry = result["exercises"][k]

@@ -55,7 +55,8 @@ def _audit(name, args):
     try:
         if name in ("subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec",
                     "os.fork", "os.forkpty", "pty.spawn"):
-            _event("process", name)
+            if _from_a_cell():     # not a library's own helper process (ldconfig, say)
+                _event("process", name)
         elif name == "open" and args and isinstance(args[0], (str, bytes)):
             path = os.fsdecode(args[0])
             if any(path.startswith(p) for p in STATE["forbidden"]) and "__pycache__" not in path \
@@ -67,6 +68,16 @@ def _audit(name, args):
                 _event("import", mod)
     except BaseException:  # noqa: BLE001 - an audit hook must never fail
         pass
+
+
+def _from_a_cell() -> bool:
+    """Was the process started by the student's code itself (the first frame outside
+    subprocess, os and pty is a cell's)?"""
+    frame = sys._getframe(2)
+    while frame is not None and os.path.basename(frame.f_code.co_filename) in (
+            "subprocess.py", "os.py", "<frozen os>", "pty.py", "multiprocessing"):
+        frame = frame.f_back
+    return frame is not None and frame.f_code.co_filename.startswith("<cell ")
 
 
 class _Capture:
