@@ -59,12 +59,14 @@ def _annotate(args) -> int:
 def _exercises(args) -> int:
     import nbformat
 
-    from .exercises import find_exercises
+    from .exercises import attach_hidden, find_exercises
 
     for path in args.notebooks:
         exercises = find_exercises(nbformat.read(path, as_version=4), where=str(path))
+        hidden = attach_hidden(exercises, path)
         total = sum(ex.points for ex in exercises)
-        print(f"{path}: {len(exercises)} exercise(s), {total:g} point(s)")
+        print(f"{path}: {len(exercises)} exercise(s), {total:g} point(s)"
+              + (f"; hidden checks in {hidden.path}" if hidden.path else "; no hidden-checks file"))
         for ex in exercises:
             visible = sum(not c.hidden for c in ex.cases)
             print(f"  {ex.grade_id:<28} {ex.points:>5g} pt ({ex.points_source:<8}) "
