@@ -280,14 +280,20 @@ def score(result: dict) -> dict:
     return result
 
 
-def _trusted_namespace(imports, hidden_setup=None) -> dict:
-    """The namespace the checks run in (in this process): the source notebook's imports."""
+def _trusted_namespace(imports, hidden_setup=None, names=(), session=None, rng=None) -> dict:
+    """The namespace a case runs in (in this process): the source notebook's imports, the
+    student's functions as :class:`RemoteFunction` objects, ``rng``, then the hidden
+    checks' set-up (its helpers see the student's functions as globals)."""
     ns = {"__name__": "hidden_checks", "__builtins__": __builtins__}
     for code, _names in imports:
         try:
             exec(code, ns)
         except Exception:  # noqa: BLE001 - an import the grader lacks: the check will say
             pass
+    for name in names:
+        ns[name] = RemoteFunction(session, name)
+    if rng is not None:
+        ns["rng"] = rng
     if hidden_setup:
         exec(compile(hidden_setup, "<hidden checks setup>", "exec"), ns)
     return ns
@@ -298,20 +304,17 @@ def _case_seed(run_seed: int, grade_id: str, index: int) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def run_case(code: str, ns: dict, session: Session, names: list[str], seed: int,
+def run_case(code: str, imports, setup, session: Session, names: list[str], seed: int,
              budget: float) -> dict:
     """Run one case's code here, its calls of student functions in the sandbox."""
     import numpy as np
 
     from ..checks._common import grading_seed
 
-    ns = dict(ns)
-    for name in names:
-        ns[name] = RemoteFunction(session, name)
-    ns["rng"] = np.random.default_rng(seed)
     session.call_budget = budget
     try:
         with grading_seed(seed):
+            ns = _trusted_namespace(imports, setup, names, session, np.random.default_rng(seed))
             exec(compile(code, "<grader check>", "exec"), ns)
         return {"status": "passed"}
     except StudentFailure as failure:
@@ -491,7 +494,7 @@ def grade_notebook(submission, source_path, opts: Options, workdir, progress=Non
             if not session.alive and not revive(upto):
                 continue
             timeout = min(opts.cell_timeout, remaining())
-            record.update(run_case(case.code, trusted_ns, session, names,
+            record.update(run_case(case.code, imports, hidden.setup, session, names,
                                    _case_seed(run_seed, ex.grade_id, index), timeout))
             if record["status"] == "died":     # the other cases would only stop it again
                 for other in entry["cases"]:
