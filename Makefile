@@ -13,7 +13,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS := -W -n --keep-going
 
-.PHONY: book test lab bench notebooks models browser clean student
+.PHONY: book test lab bench notebooks models browser sandbox clean student
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ book: $(STAMP)
 	@echo
 	@echo "The book is built. Open it with:  file://$(CURDIR)/_build/html/index.html"
 
-test: $(STAMP) browser
+test: $(STAMP) browser sandbox
 	$(PY) -m pytest
 
 # Debian's Chromium for the browser test. Installing needs root (as in CI); elsewhere the
@@ -35,6 +35,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
 	  echo "note: Chromium is not installed and could not be (apt-get needs root): the browser test will be skipped"
+
+# bubblewrap, the sandbox the autograder runs submissions in. Installing needs root (as in
+# CI); elsewhere the grading tests are skipped with a message saying so.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; } >/dev/null 2>&1 || \
+	  echo "note: bubblewrap is not installed and could not be (apt-get needs root): the grading tests will be skipped"
 
 lab: $(STAMP) $(VENV)/.lab-installed
 	$(VENV)/bin/jupyter lab chapters

@@ -138,9 +138,10 @@ close(run_with_scan(step, xs, h0), loop(step, xs, h0))
 n_x, n_h = int(rng.integers(2, 300)), int(rng.integers(2, 300))
 assert int(gru_params_count(n_x, n_h)) == 3 * (n_h * (n_h + n_x) + n_h)
 
-# %% case gru_params_count: one input, one unit
-# feedback: gru_params_count(1, 1) counts 3 * (1 * 2 + 1) parameters
-assert int(gru_params_count(1, 1)) == 9
+# %% case gru_params_count: a single input
+# feedback: with n_x = 1 each weight matrix still has n_h + 1 columns
+n_h = int(rng.integers(2, 40))
+assert int(gru_params_count(1, n_h)) == 3 * (n_h * (n_h + 1) + n_h)
 
 # %% case gru_params_count: n_x and n_h swapped
 # feedback: n_x and n_h play different roles; do not swap them
