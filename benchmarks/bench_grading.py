@@ -99,7 +99,7 @@ def run(source: Path | None = None):
             out = tmp / f"graded-{workers}"
             start = time.perf_counter()
             summary = grade_submissions(tmp / "class", out=out, sources=[src], jobs=workers,
-                                        options=OPTIONS, log=lambda *a: None)
+                                        options=OPTIONS, log=lambda *a: None, key=tmp / "key")
             seconds = time.perf_counter() - start
             assert len(summary.graded) == CLASS_SIZE, "every submission is graded"
             totals[workers] = {r["student"]: r["total"] for r in summary.results}
