@@ -325,7 +325,8 @@ def test_no_process_is_left_behind(adversarial):
 @needs_sandbox
 def test_feedback_carries_nothing_a_submission_could_mine(adversarial):
     hidden_code = [line.strip() for line in adversarial["hidden"].read_text().split("\n")
-                   if line.strip() and not line.lstrip().startswith("#") and len(line.strip()) > 12]
+                   if any(w in line for w in ("assert", "close(", "ref_", "_case("))
+                   and not line.lstrip().startswith("#")]
     for path in (adversarial["out"] / "feedback").glob("*.md"):
         text = path.read_text()
         # the student's own source lines may show; values their code computed may not
@@ -335,6 +336,27 @@ def test_feedback_carries_nothing_a_submission_could_mine(adversarial):
             assert line not in text, (path.name, line)
     leak = (adversarial["out"] / "feedback" / "exception_leak.md").read_text()
     assert "raised an exception" in leak and "`ValueError`" in leak
+
+
+@slow
+def test_without_the_sandbox_the_same_attack_succeeds(tmp_path):
+    """The attacks are real: unsandboxed, reading the source earns full marks."""
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    source = book / "chapters" / LAB.name
+    shutil.copyfile(LAB, source)
+    [student] = rel.release([source], tmp_path / "student")
+    paths = {"out": tmp_path / "graded", "source": source, "hidden": book / "none.py",
+             "victim": tmp_path / "none.ipynb"}
+    nb, _, _ = adv.class_of(nbformat.read(student, as_version=4),
+                            nbformat.read(source, as_version=4), paths)["reads_secrets"]
+    (tmp_path / "subs").mkdir()
+    nbformat.write(nb, tmp_path / "subs" / "reads_secrets.ipynb")
+    summary = grade_submissions(tmp_path / "subs", out=tmp_path / "graded", sources=[source],
+                                jobs=1, options=Options(cell_timeout=10, memory_mb=2048,
+                                                        sandbox=False), log=lambda *a: None)
+    [result] = summary.results
+    assert result["total"] == result["max_total"] and result["sandboxed"] is False
 
 
 @slow

@@ -134,24 +134,6 @@ def _limits(memory_mb: int, notes: list):
     return apply
 
 
-def memory_limit_works(memory_mb: int) -> bool:
-    """Can RLIMIT_AS be set here (macOS refuses most values)?"""
-    if not memory_mb:
-        return True
-    try:
-        import resource
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = int(memory_mb) * 2 ** 20
-        if hard != resource.RLIM_INFINITY and hard < limit:
-            return True
-        done = subprocess.run([sys.executable, "-c",
-                               "import resource; resource.setrlimit(resource.RLIMIT_AS, "
-                               f"({limit}, {limit}))"], capture_output=True, timeout=30)
-        return done.returncode == 0
-    except Exception:  # noqa: BLE001
-        return False
-
-
 class Agent:
     """One agent process (in a sandbox unless ``sandboxed`` is False) and its channel."""
 
@@ -240,7 +222,12 @@ class Agent:
         return self.proc.poll() is None
 
     def kill(self) -> None:
-        """Kill the agent and everything in its sandbox (its session and PID namespace)."""
+        """Kill the agent and everything in its sandbox (its session and PID namespace), and
+        wait until none of those processes is left."""
+        tree = _descendants(self.proc.pid)
+        for pid in tree:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
@@ -251,6 +238,9 @@ class Agent:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self._w = self._r = -1
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_running(pid) for pid in tree):
+            time.sleep(0.02)
 
     def _request(self, message: dict, timeout: float, serve=None) -> dict:
         """Send one request; answer the agent's questions (``serve``) until it is done."""
@@ -371,6 +361,41 @@ class Agent:
             return {"status": "error", "ename": type(error).__name__
                     if type(error).__module__ == "builtins" else "RuntimeError",
                     "message": str(error)[:300]}
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root`` (read from /proc; empty where there is none)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    stat = f.read().decode("utf-8", "replace")
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Is ``pid`` a process that still runs (not gone, not a zombie)?"""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().decode("utf-8", "replace").rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def _may_share(obj) -> bool:
