@@ -65,13 +65,20 @@ def _vocab_reference(sequences, min_count):
     return {_PAD: 0, _UNK: 1, **{w: i + 2 for i, w in enumerate(words)}}, counts
 
 
+def _drawn_vocab_case(rng):
+    """One more corpus, drawn (new inputs when graded, so no answer can be stored)."""
+    words = ["thy", "love", "night", "o", "sweet", "death", "day", "star"]
+    return [[str(w) for w in rng.choice(words, size=int(rng.integers(1, 7)))]
+            for _ in range(8)], 2
+
+
 def check_build_vocab(build_vocab) -> None:
     """Check ``build_vocab(token_lists, min_count) -> dict[str, int]``.
 
     ``"<pad>"`` gets id 0, ``"<unk>"`` id 1, then every token seen at least ``min_count``
     times in all the lists together, by decreasing count (ties alphabetical), ids 2, 3, ...
     """
-    for sequences, min_count in _VOCAB_CASES:
+    for sequences, min_count in _VOCAB_CASES + [_drawn_vocab_case(_rng(17))]:
         what = f"a corpus of {len(sequences)} short token lists with min_count={min_count}"
         original = [list(s) for s in sequences]
         got = _call(build_vocab, [list(s) for s in sequences], min_count, what=what)
@@ -146,7 +153,8 @@ def check_max_length(max_length) -> None:
     most ``L`` tokens; with ``coverage=1.0``, the length of the longest list.
     """
     word = "thou art more lovely".split()
-    for lengths, coverage in _LENGTH_CASES:
+    drawn = [int(n) for n in _rng(18).integers(1, 40, size=12)]   # new inputs when graded
+    for lengths, coverage in _LENGTH_CASES + [(drawn, 0.75)]:
         sequences = [(word * 30)[:n] for n in lengths]
         what = f"{len(lengths)} token lists with coverage={coverage}"
         got = _call(max_length, [list(s) for s in sequences], coverage, what=what)
@@ -188,6 +196,9 @@ def check_pad_truncate(pad_truncate) -> None:
         ([[3, 1], [2, 2, 9]], 5, 7),                           # all shorter; pad_id is not 0
         ([[6, 5, 4, 3, 2, 1], [9, 8, 7, 6, 5, 4]], 3, 1),      # all longer
     ]
+    rng = _rng(19)                                             # one more, new when graded
+    cases.append(([[int(i) for i in rng.integers(1, 50, size=int(rng.integers(1, 9)))]
+                   for _ in range(4)], 5, 0))
     for lists, max_len, pad_id in cases:
         what = f"{len(lists)} lists of ids, max_len={max_len}, pad_id={pad_id}"
         given = [list(s) for s in lists]
@@ -603,6 +614,8 @@ def check_evaluate(evaluate) -> None:
     """
     probs = np.array([0.9, 0.2, 0.7, 0.4, 0.6, 0.1, 0.8, 0.3, 0.95, 0.45, 0.65])
     labels = np.array([1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0])
+    order = _rng(20).permutation(len(probs))           # another order when graded
+    probs, labels = probs[order], labels[order]
     pred = (probs > 0.5).astype(int)
     expected = np.zeros((2, 2), dtype=int)
     np.add.at(expected, (labels, pred), 1)
