@@ -95,6 +95,8 @@ def _bwrap_argv(bwrap: str, scratch_mb: int, uid: int | None) -> list[str]:
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
     if os.geteuid() != 0:
         argv += ["--unshare-user"]
+    # the private /tmp first: an environment inside /tmp is bound over it, not hidden by it
+    argv += ["--perms", "1777", "--size", str(256 * 2 ** 20), "--tmpfs", "/tmp"]
     for d in dirs:
         argv += ["--perms", "0755", "--dir", str(d)]
     for p in binds + env:
@@ -104,7 +106,6 @@ def _bwrap_argv(bwrap: str, scratch_mb: int, uid: int | None) -> list[str]:
              "--perms", "0755", "--tmpfs", str(lib / "coursework"),
              "--ro-bind", str(AGENT_DIR), "/grader",
              "--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(256 * 2 ** 20), "--tmpfs", "/tmp",
              "--perms", "0777", "--size", str(int(scratch_mb) * 2 ** 20), "--tmpfs", HOME,
              "--chdir", HOME, "--clearenv"]
     if uid is not None:          # root: the agent drops to this uid itself
