@@ -151,7 +151,7 @@ def render(student: str, results: list[dict], show_hidden_messages: bool = False
     parts = [f"# Feedback for {student}", "",
              f"Total: {_points(round(total, 2))} / {_points(round(most, 2))} points. Each "
              "exercise's points are shared equally among its checks; the notebook was run "
-             "from top to bottom in a fresh kernel, and each exercise was checked right after "
+             "from top to bottom in a fresh, isolated Python, and each exercise was checked right after "
              "the cell that defines its function.", ""]
     for r in sorted(results, key=lambda r: r["notebook"]):
         parts.append(render_notebook(r, show_hidden_messages))
