@@ -62,7 +62,7 @@ def case_message(case: dict, entry: dict, options: dict, show_hidden: bool = Fal
         return (f"{where} ran out of memory" + (f" (the limit is {limit} MB)" if limit else "")
                 + ": does your code build an array far larger than it needs?")
     if status == "died":
-        return (f"the Python kernel stopped during {where} (`os._exit`, a crash, or too much "
+        return (f"the Python process stopped during {where} (`os._exit`, a crash, or too much "
                 "memory); the grader restarted it.")
     if status == "not_run":
         return f"{where} was not run (see the notes below)."
@@ -133,7 +133,7 @@ def render_notebook(result: dict, show_hidden_messages: bool = False) -> str:
             error = f"`{c.get('ename')}`" if c.get("ename") else "an exception"
             what = {"error": f"stopped with {error}",
                     "timeout": f"ran longer than {options.get('cell_timeout', 60):g} s and was stopped",
-                    "died": "stopped the Python kernel; the grader restarted it and went on",
+                    "died": "stopped the Python process; the grader restarted it and went on",
                     "not_run": "was not run"}.get(c["status"], c["status"])
             lines.append(f"- code cell {c['cell']} (`{c['first_line']}`): {what}")
         if len(cells) > 10:

@@ -22,7 +22,7 @@ Layout of the output folder (default: ``SUBMISSIONS-graded`` next to SUBMISSIONS
                                     the notebooks whose result is current and verifies)
     report.md                       for the instructor: flagged submissions, unsandboxed runs
     executed/<student>/<nb>.ipynb   the submission as run (outputs capped): for the instructor
-    logs/<student>/<nb>.log         the grading process's and the kernel's messages
+    logs/<student>/<nb>.log         the grading process's and the sandbox's messages
 """
 
 from __future__ import annotations
@@ -191,10 +191,11 @@ class _Runner:
 
     @staticmethod
     def kill(proc: subprocess.Popen, workdir: Path) -> None:
-        """Kill a grading process and its kernel (each leads its own process group)."""
+        """Kill a grading process and its sandbox (each leads its own process group; the
+        sandbox's whole PID namespace dies with it)."""
         with contextlib.suppress(OSError):
             os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError, ValueError):   # after: no new kernel can start
+        with contextlib.suppress(OSError, ValueError):   # after: no new sandbox can start
             os.killpg(int((workdir / "kernel.pid").read_text()), signal.SIGKILL)
 
     def kill_all(self) -> None:
@@ -266,7 +267,7 @@ class _Runner:
                     with open(src, "ab") as f:
                         kernel_log = work / "kernel.log"
                         if kernel_log.exists():
-                            f.write(b"\n--- kernel ---\n" + kernel_log.read_bytes()[-200_000:])
+                            f.write(b"\n--- sandbox ---\n" + kernel_log.read_bytes()[-200_000:])
                 os.replace(src, target)
         shutil.rmtree(work, ignore_errors=True)
         return score(result)

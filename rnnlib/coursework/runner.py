@@ -41,7 +41,7 @@ from . import markers as mk
 from ._files import write_json_atomic, write_text_atomic
 from .exercises import (attach_hidden, checker_sources, find_exercises, is_test_cell,
                         other_code_sources, source_imports, tags)
-from .sandbox import Agent, AgentLost, StudentFailure, write_back  # noqa: F401
+from .sandbox import Agent, StudentFailure
 
 RUNNER_VERSION = 2
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
