@@ -147,6 +147,11 @@ def test_the_sandbox_sees_no_checkout_no_network_and_keeps_its_limits(tmp_path):
         assert forks["status"] == "error" and forks["ename"] in ("BlockingIOError", "OSError")
         leaked = agent.run_cell("raise KeyError('SECRET-VALUE 42')", 4, 30)
         assert "SECRET-VALUE" not in json.dumps({k: v for k, v in leaked.items() if k != "lines"})
+        agent.run_cell("def naive(z):\n    return 1 / (1 + np.exp(-z))", 5, 30)
+        with np.errstate(over="raise"):      # a check's floating-point rules hold in the sandbox
+            with pytest.raises(StudentFailure) as failure:
+                agent.call("naive", (np.array([-1000.0]),), {}, 10)
+        assert failure.value.reply.get("ename") == "FloatingPointError"
     finally:
         agent.kill()
     assert not stray_processes()
@@ -229,6 +234,65 @@ def test_every_graded_exercise_has_hidden_cases_the_student_edition_lacks(stem, 
         for line in case.code.split("\n"):
             if len(line.strip()) > 30 and not line.lstrip().startswith("#"):
                 assert line.strip() not in text, line
+
+
+def _input_key(args) -> str:
+    parts = []
+
+    def walk(a):
+        if isinstance(a, np.ndarray):
+            parts.append(a.tobytes() + repr(a.shape).encode())
+        elif isinstance(a, (list, tuple)):
+            for x in a:
+                walk(x)
+        elif isinstance(a, dict):
+            parts.append(repr(sorted(map(str, a))).encode())
+            for x in a.values():
+                walk(x)
+        elif isinstance(a, (int, float, str, np.generic)):
+            parts.append(repr(a).encode())
+    walk(args)
+    return hashlib.sha256(b"|".join(parts)).hexdigest()
+
+
+@pytest.mark.parametrize("stem", GRADED)
+def test_graded_visible_checks_meet_inputs_no_stored_answer_covers(stem):
+    """Under the grader's seed every visible checker calls the function on at least one input
+    the notebook's own run never used: outputs hard-coded for the notebook's inputs fail."""
+    import contextlib
+    import io
+    import re
+
+    from rnnlib.checks._common import grading_seed
+    from rnnlib.coursework import markers as mk
+    from rnnlib.coursework.exercises import source_imports
+
+    nb = nbformat.read(ROOT / "chapters" / f"{stem}.ipynb", as_version=4)
+    exercises = find_exercises(nb)
+    ns = {}
+    for code, _ in source_imports(nb, exercises):
+        exec(code, ns)
+    for cell in nb.cells:                      # the constants the solutions use
+        for line in cell.source.split("\n") if cell.cell_type == "code" else []:
+            if re.match(r"^(PAD|UNK)\s*=", line):
+                exec(line, ns)
+    for ex in exercises:
+        exec("\n".join(line for line in nb.cells[ex.solution_cell].source.split("\n")
+                       if "SOLUTION" not in line), ns)
+    for ex in exercises:
+        checker, name = nb.cells[ex.checker_cells[0]].source, ex.names[0]
+        seen = {}
+        for label, seed in (("notebook", None), ("graded", 2 ** 40 + 7)):
+            keys, real = set(), ns[name]
+
+            def spy(*args, _real=real, _keys=keys):
+                _keys.add(_input_key(args))
+                return _real(*args)
+            spy.__name__ = name
+            with grading_seed(seed), contextlib.redirect_stdout(io.StringIO()):
+                exec(checker, {**ns, name: spy})
+            seen[label] = keys
+        assert seen["notebook"] and seen["graded"] - seen["notebook"], ex.grade_id
 
 
 # ---------------------------------------------------------------- the adversarial class

@@ -284,6 +284,11 @@ def check_relu(relu) -> None:
     _shape(got, "relu(z) on a (4, 5, 6) array", big.shape, "relu must work for any shape")
     if not np.allclose(got, np.maximum(big, 0)):
         raise AssertionError("relu is wrong on a 3-D array: it must work element-wise for any shape")
+    drawn = _rng(23).normal(size=(3, 4))                 # new values when graded
+    got = _array(_call(relu, drawn.copy(), what="a (3, 4) array of random values"), "relu(z)")
+    if got.shape != drawn.shape or not np.allclose(got, np.maximum(drawn, 0)):
+        raise AssertionError("relu is wrong on a (3, 4) array of random values: it should return z "
+                             "where z > 0 and 0 elsewhere")
     _passed("relu is max(z, 0) element-wise, for any shape, and leaves its input unchanged.")
 
 

@@ -45,6 +45,11 @@ def check_sigmoid(sigmoid) -> None:
     if not np.allclose(got, ops.sigmoid(extreme), rtol=1e-7, atol=1e-300):
         raise AssertionError(f"sigmoid([-1000, -50, 50, 1000]) should be about [0, 2e-22, 1, 1], "
                              f"got {got.tolist()}")
+    drawn = _rng(24).normal(scale=5, size=6)            # new values when graded
+    got = _as_array(_call(sigmoid, drawn.copy(), what="six random values of z"), "sigmoid(z)",
+                    drawn.shape)
+    if not np.allclose(got, ops.sigmoid(drawn), rtol=1e-7, atol=1e-12):
+        raise AssertionError("sigmoid is wrong on random values of z: 1 / (1 + exp(-z)), element-wise")
     _passed("sigmoid is right and does not overflow at z = +-1000.")
 
 

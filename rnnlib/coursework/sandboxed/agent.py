@@ -337,13 +337,25 @@ def _call(ns, msg, snapshot):
                 used.append(co.co_name)
 
     reply = None
+    errstate = msg.get("errstate")
+    allowed = {"ignore", "warn", "raise", "call", "print", "log"}
+    if not (isinstance(errstate, dict) and set(errstate) <= {"divide", "over", "under", "invalid"}
+            and all(v in allowed - {"call", "log"} for v in errstate.values())):
+        errstate = {}
+    try:
+        import numpy as np
+        rules = np.errstate(**errstate)
+    except ImportError:  # pragma: no cover
+        import contextlib
+        rules = contextlib.nullcontext()
     try:
         sys.stdout = sys.stderr = capture
         if watched:
             sys.setprofile(profile)
         _alarm(msg.get("timeout", 60))
         try:
-            result = fn(*args, **kwargs)
+            with rules:
+                result = fn(*args, **kwargs)
         finally:
             _no_alarm()
             sys.setprofile(None)
