@@ -100,7 +100,7 @@ def stray_processes() -> list[str]:
             uid = int((Path("/proc") / pid / "status").read_text().split("\nUid:")[1].split()[0])
         except (OSError, IndexError, ValueError):
             continue
-        if adv.MARKER in cmd or "/grader/agent.py" in cmd or 60_100 <= uid < 60_200:
+        if adv.MARKER in cmd or "/grader/agent.py" in cmd or 60_100 <= uid < 60_100 + 64_000:
             found.append(f"{pid} uid {uid}: {cmd[:100]}")
     return found
 

@@ -187,7 +187,10 @@ class _Runner:
         self.running: dict[int, tuple[subprocess.Popen, Path]] = {}
         self.lock = threading.Lock()
         self.stopping = False
-        self.slots = list(range(workers))
+        # each worker's sandboxes get their own uid (as root); a block per grading command,
+        # so that two runs at once do not share a process limit
+        first = 64 * (os.getpid() % 1000)
+        self.slots = list(range(first, first + workers))
 
     @staticmethod
     def kill(proc: subprocess.Popen, workdir: Path) -> None:

@@ -32,7 +32,7 @@ from .sandboxed import wire
 
 AGENT_DIR = Path(__file__).resolve().parent / "sandboxed"
 HOME = "/home/student"
-SANDBOX_UID_BASE = 60_100       # a root grader runs each sandbox as its own uid from here
+SANDBOX_UID_BASE = 60_100       # a root grader runs each sandbox as its own uid from here (up to +64000)
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: "
