@@ -19,7 +19,7 @@ BOOK_FLAGS := -W -n --keep-going
 LAPTOP_ENV := OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
               NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
 
-.PHONY: book test lab bench notebooks models browser clean student
+.PHONY: book test lab bench notebooks models browser sandbox clean student
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ book: $(STAMP)
 	@echo
 	@echo "The book is built. Open it with:  file://$(CURDIR)/_build/html/index.html"
 
-test: $(STAMP) $(VENV)/.lab-installed browser
+test: $(STAMP) $(VENV)/.lab-installed browser sandbox
 	$(PY) -m pytest
 	$(LAPTOP_ENV) $(PY) -m pytest chapters -p no:cacheprovider
 
@@ -42,6 +42,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
 	  echo "note: Chromium is not installed and could not be (apt-get needs root): the browser test will be skipped"
+
+# bubblewrap, the sandbox the autograder runs submissions in. Installing needs root (as in
+# CI); elsewhere the grading tests are skipped with a message saying so.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; } >/dev/null 2>&1 || \
+	  echo "note: bubblewrap is not installed and could not be (apt-get needs root): the grading tests will be skipped"
 
 lab: $(STAMP) $(VENV)/.lab-installed
 	$(VENV)/bin/jupyter lab chapters

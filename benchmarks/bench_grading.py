@@ -5,7 +5,7 @@ points), its student edition, and a class of 30 submissions: right answers, part
 right ones and the usual breakage (a syntax error, an exception, a renamed function, a
 wrong signature, NaN, a deleted cell, an untouched notebook). It grades the class with
 ``python -m rnnlib.coursework grade``'s machinery, once with one worker and once with
-two (each notebook in its own process and kernel, as always), checks that both runs give
+two (each notebook in its own grading process and sandbox, as always), checks that both runs give
 every student the same points, prints a table and writes ``results/grading.json`` (every
 number) and ``results/grading.md`` (for the book's benchmarks appendix).
 
@@ -99,7 +99,7 @@ def run(source: Path | None = None):
             out = tmp / f"graded-{workers}"
             start = time.perf_counter()
             summary = grade_submissions(tmp / "class", out=out, sources=[src], jobs=workers,
-                                        options=OPTIONS, log=lambda *a: None)
+                                        options=OPTIONS, log=lambda *a: None, key=tmp / "key")
             seconds = time.perf_counter() - start
             assert len(summary.graded) == CLASS_SIZE, "every submission is graded"
             totals[workers] = {r["student"]: r["total"] for r in summary.results}
@@ -148,7 +148,7 @@ def to_markdown(r):
             if load and load > 0.5 else "")
     return f"""\
 A class of {r['submissions']} submissions of the {r['notebook']}, each graded in its own \
-process and kernel (memory limit {opts['memory_mb']} MB, {opts['cell_timeout']:g} s per cell): \
+grading process and bubblewrap sandbox (memory limit {opts['memory_mb']} MB, {opts['cell_timeout']:g} s per cell): \
 every cell run, then every exercise's checks. Mean score {r['mean_points']:.2f} of \
 {r['max_points']:g} points, {r['full_marks']} full marks; the runs with one and with two \
 workers gave every student {same} points.{busy}

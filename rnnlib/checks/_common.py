@@ -12,6 +12,29 @@ import threading
 from contextlib import contextmanager
 
 TIME_LIMIT = 10.0  # seconds a single call of a student function may take
+_GRADING = {"seed": None}   # set by the grader: the checks' inputs are drawn afresh
+
+
+def rng(seed: int):
+    """The random generator of a checker's cases: ``default_rng(seed)`` for a learner, so that
+    the notebook's checks are the same every time; while grading, a generator that also
+    depends on the grader's per-run seed, so the same checks run on inputs nobody saw."""
+    import numpy as np
+
+    if _GRADING["seed"] is None:
+        return np.random.default_rng(seed)
+    return np.random.default_rng([int(_GRADING["seed"]), int(seed)])
+
+
+@contextmanager
+def grading_seed(seed: int | None):
+    """Within the block, the checkers draw their inputs from ``seed`` too (see :func:`rng`)."""
+    saved = _GRADING["seed"]
+    _GRADING["seed"] = seed
+    try:
+        yield
+    finally:
+        _GRADING["seed"] = saved
 
 
 class TimeLimitExceeded(BaseException):
@@ -52,8 +75,10 @@ def call(fn, *args, what: str):
     name = getattr(fn, "__name__", "your function")
     if not callable(fn):
         raise AssertionError(f"expected a function, got {type(fn).__name__}")
+    # a function in a grading sandbox keeps its own time; an alarm here would cut the channel
+    limit = 0 if getattr(fn, "_rnnlib_remote", False) else TIME_LIMIT
     try:
-        with time_limit(TIME_LIMIT):
+        with time_limit(limit):
             return fn(*args)
     except NotImplementedError:
         raise AssertionError(f"{name} is not implemented yet: replace the "

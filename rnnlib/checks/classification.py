@@ -19,6 +19,7 @@ from ..layers import (dense_backward, dense_forward, embedding_backward, embeddi
                       mean_pool_backward, mean_pool_forward)
 from ..losses import binary_cross_entropy_with_logits
 from ._common import call as _call, passed as _passed
+from ._common import rng as _rng
 
 __all__ = ["check_build_vocab", "check_max_length", "check_pad_truncate", "check_relu",
            "check_dense_forward", "check_mean_pool", "check_classifier_forward",
@@ -64,13 +65,20 @@ def _vocab_reference(sequences, min_count):
     return {_PAD: 0, _UNK: 1, **{w: i + 2 for i, w in enumerate(words)}}, counts
 
 
+def _drawn_vocab_case(rng):
+    """One more corpus, drawn (new inputs when graded, so no answer can be stored)."""
+    words = ["thy", "love", "night", "o", "sweet", "death", "day", "star"]
+    return [[str(w) for w in rng.choice(words, size=int(rng.integers(1, 7)))]
+            for _ in range(8)], 2
+
+
 def check_build_vocab(build_vocab) -> None:
     """Check ``build_vocab(token_lists, min_count) -> dict[str, int]``.
 
     ``"<pad>"`` gets id 0, ``"<unk>"`` id 1, then every token seen at least ``min_count``
     times in all the lists together, by decreasing count (ties alphabetical), ids 2, 3, ...
     """
-    for sequences, min_count in _VOCAB_CASES:
+    for sequences, min_count in _VOCAB_CASES + [_drawn_vocab_case(_rng(17))]:
         what = f"a corpus of {len(sequences)} short token lists with min_count={min_count}"
         original = [list(s) for s in sequences]
         got = _call(build_vocab, [list(s) for s in sequences], min_count, what=what)
@@ -145,7 +153,8 @@ def check_max_length(max_length) -> None:
     most ``L`` tokens; with ``coverage=1.0``, the length of the longest list.
     """
     word = "thou art more lovely".split()
-    for lengths, coverage in _LENGTH_CASES:
+    drawn = [int(n) for n in _rng(18).integers(1, 40, size=12)]   # new inputs when graded
+    for lengths, coverage in _LENGTH_CASES + [(drawn, 0.75)]:
         sequences = [(word * 30)[:n] for n in lengths]
         what = f"{len(lengths)} token lists with coverage={coverage}"
         got = _call(max_length, [list(s) for s in sequences], coverage, what=what)
@@ -187,6 +196,9 @@ def check_pad_truncate(pad_truncate) -> None:
         ([[3, 1], [2, 2, 9]], 5, 7),                           # all shorter; pad_id is not 0
         ([[6, 5, 4, 3, 2, 1], [9, 8, 7, 6, 5, 4]], 3, 1),      # all longer
     ]
+    rng = _rng(19)                                             # one more, new when graded
+    cases.append(([[int(i) for i in rng.integers(1, 50, size=int(rng.integers(1, 9)))]
+                   for _ in range(4)], 5, 0))
     for lists, max_len, pad_id in cases:
         what = f"{len(lists)} lists of ids, max_len={max_len}, pad_id={pad_id}"
         given = [list(s) for s in lists]
@@ -272,6 +284,11 @@ def check_relu(relu) -> None:
     _shape(got, "relu(z) on a (4, 5, 6) array", big.shape, "relu must work for any shape")
     if not np.allclose(got, np.maximum(big, 0)):
         raise AssertionError("relu is wrong on a 3-D array: it must work element-wise for any shape")
+    drawn = _rng(23).normal(size=(3, 4))                 # new values when graded
+    got = _array(_call(relu, drawn.copy(), what="a (3, 4) array of random values"), "relu(z)")
+    if got.shape != drawn.shape or not np.allclose(got, np.maximum(drawn, 0)):
+        raise AssertionError("relu is wrong on a (3, 4) array of random values: it should return z "
+                             "where z > 0 and 0 elsewhere")
     _passed("relu is max(z, 0) element-wise, for any shape, and leaves its input unchanged.")
 
 
@@ -282,7 +299,7 @@ def check_dense_forward(dense_forward_fn) -> None:
     ``x`` is ``(batch, n_in)``, ``W`` is ``(n_out, n_in)`` (shaped like the math), ``b`` is
     ``(n_out,)``, ``y`` is ``(batch, n_out)``.
     """
-    rng = np.random.default_rng(11)
+    rng = _rng(11)
     hint = "weights are (n_out, n_in), so the layer computes y = x @ W.T + b"
     for batch, n_in, n_out in [(5, 3, 3), (4, 6, 2), (1, 2, 5)]:
         x = rng.normal(size=(batch, n_in))
@@ -316,7 +333,7 @@ def check_dense_forward(dense_forward_fn) -> None:
 
 # ------------------------------------------------------------------ exercise: masked mean pool
 def _pool_case():
-    rng = np.random.default_rng(5)
+    rng = _rng(5)
     lengths = np.array([4, 1, 6, 2])
     batch, time, dim = len(lengths), 6, 3
     x = rng.normal(size=(batch, time, dim))
@@ -409,7 +426,7 @@ def check_classifier_forward(classifier_forward) -> None:
     ``"embed": {"E": (vocab, d)}``, ``"dense1": {"W": (n_h, d), "b": (n_h,)}`` and
     ``"dense2": {"W": (1, n_h), "b": (1,)}``; the result is the probability of class 1.
     """
-    rng = np.random.default_rng(3)
+    rng = _rng(3)
     hint = "weights are (out, in), so each dense layer computes x @ W.T + b"
     for n_in, n_hidden in [(4, 4), (3, 5)]:
         params, ids, mask = _classifier_case(n_in, n_hidden, rng)
@@ -479,7 +496,7 @@ class _Recorder:
 
 def _toy_problem():
     """64 sequences; class 1 iff token 1 is more frequent than token 2. Rows are unique."""
-    rng = np.random.default_rng(21)
+    rng = _rng(21)
     n, time, vocab = 64, 6, 8
     while True:
         lengths = rng.integers(2, time + 1, size=n)
@@ -491,7 +508,7 @@ def _toy_problem():
 
 
 def _toy_params(vocab):
-    rng = np.random.default_rng(4)
+    rng = _rng(4)
     return {"embed": {"E": 0.1 * rng.normal(size=(vocab, 4))},
             "dense": {"W": 0.1 * rng.normal(size=(1, 4)), "b": np.zeros(1)}}
 
@@ -514,7 +531,7 @@ def check_train_epoch(train_epoch) -> None:
         params = _toy_params(vocab)
         record = _Recorder(ids, mask, y)
         optimizer = Adam(lr=0.05)
-        rng = np.random.default_rng(seed)
+        rng = _rng(seed)
         results = []
         for epoch in range(epochs):
             before = len(record.batches)
@@ -602,6 +619,8 @@ def check_evaluate(evaluate) -> None:
     """
     probs = np.array([0.9, 0.2, 0.7, 0.4, 0.6, 0.1, 0.8, 0.3, 0.95, 0.45, 0.65])
     labels = np.array([1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0])
+    order = _rng(20).permutation(len(probs))           # another order when graded
+    probs, labels = probs[order], labels[order]
     pred = (probs > 0.5).astype(int)
     expected = np.zeros((2, 2), dtype=int)
     np.add.at(expected, (labels, pred), 1)

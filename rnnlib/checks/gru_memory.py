@@ -6,6 +6,7 @@ import numpy as np
 
 from ..gru import gru_forward
 from ._common import call as _call, passed as _passed
+from ._common import rng as _rng
 
 
 def _flagged_sequences(rng, n=40, T=60):
@@ -33,7 +34,7 @@ def check_memory_gru(memory_gru_params) -> None:
     if not isinstance(params, dict):
         raise AssertionError(f"memory_gru_params should return a dict of GRU parameters, got {type(params).__name__}")
     params = {k: np.asarray(v, dtype=float) for k, v in params.items()}
-    x, stored = _flagged_sequences(np.random.default_rng(11))
+    x, stored = _flagged_sequences(_rng(11))
     try:
         hs, cache = gru_forward(x, np.full((len(x), 1), 0.3), params)
     except (ValueError, TypeError) as error:
@@ -59,7 +60,7 @@ def check_memory_gru(memory_gru_params) -> None:
 
 def check_update_gate_conversion(update_gate_from_z) -> None:
     """Check ``update_gate_from_z(W_z, b_z) -> (W_u, b_u)``: from PyTorch's ``z`` to ``Gamma_u = 1 - z``."""
-    rng = np.random.default_rng(12)
+    rng = _rng(12)
     W_z, b_z = rng.normal(size=(5, 8)), rng.normal(size=5)
     got = _call(update_gate_from_z, W_z.copy(), b_z.copy(), what="a 5-unit gate")
     if not (isinstance(got, tuple) and len(got) == 2):

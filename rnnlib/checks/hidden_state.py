@@ -10,6 +10,7 @@ import numpy as np
 from .. import ops
 from ..rnn import init_rnn, rnn_forward
 from ._common import call as _call, passed as _passed
+from ._common import rng as _rng
 
 _CLOSE = {"rtol": 1e-7, "atol": 1e-10}
 
@@ -45,7 +46,7 @@ def check_concatenate_weights(concatenate_weights) -> None:
     ``W_hh`` is ``(n_h, n_h)``, ``W_hx`` is ``(n_h, n_x)``; ``W_h`` is ``(n_h, n_h + n_x)``,
     with ``W_hh`` in the first ``n_h`` columns, so that ``W_h @ [h; x] = W_hh @ h + W_hx @ x``.
     """
-    rng = np.random.default_rng(21)
+    rng = _rng(21)
     for n_h, n_x in [(4, 3), (3, 3)]:              # n_x != n_h, then the square case
         W_hh = rng.normal(size=(n_h, n_h))
         W_hx = rng.normal(size=(n_h, n_x))
@@ -85,7 +86,7 @@ def check_rnn_step_concat(rnn_step_concat) -> None:
     ``x`` is ``(batch, n_x)``, ``h_prev`` ``(batch, n_h)``, ``W_h`` ``(n_h, n_h + n_x)``,
     ``b_h`` ``(n_h,)``; the step is :math:`h = \\tanh([h_{prev}; x] W_h^\\top + b_h)`, row by row.
     """
-    rng = np.random.default_rng(22)
+    rng = _rng(22)
     batch, n_x, n_h = 3, 4, 5
     params = init_rnn(n_x, n_h, rng)
     W_hh, W_hx = params["W_hh"], params["W_hx"]
@@ -142,7 +143,7 @@ def check_run_sequence(run_sequence) -> None:
     ``hs[:, t]`` the state after reading ``x[:, t]`` (:math:`h^{\\langle t+1 \\rangle}`), as
     :func:`rnnlib.rnn.rnn_forward` returns.
     """
-    rng = np.random.default_rng(23)
+    rng = _rng(23)
     for batch, T, n_x, n_h in [(2, 6, 3, 4), (1, 1, 2, 3)]:
         params = init_rnn(n_x, n_h, rng)
         params["b_h"] = rng.normal(scale=0.5, size=n_h)
@@ -195,7 +196,7 @@ def check_saturation(saturation_fraction) -> None:
     ``hs`` is any array of tanh outputs (``(batch, T, n_h)`` in the lab); the result is one
     number in [0, 1], the fraction of all its entries whose absolute value exceeds ``threshold``.
     """
-    rng = np.random.default_rng(24)
+    rng = _rng(24)
     hs = np.tanh(rng.normal(scale=2.5, size=(2, 7, 5)))
     hs[0, 0, :3] = [-0.9999, 0.9999, -0.995]             # saturated both ways
     for threshold in (0.99, 0.9):
@@ -238,7 +239,7 @@ def check_last_real_state(last_real_state) -> None:
     ``hs`` is ``(batch, T, n_h)``, ``mask`` ``(batch, T)`` bool with the real tokens first
     (right padding); ``h_last[b]`` is ``hs[b, T_b - 1]`` with ``T_b = mask[b].sum()``.
     """
-    rng = np.random.default_rng(25)
+    rng = _rng(25)
     for lengths, T in [([5, 3, 1, 4], 6), ([6, 2, 6], 6)]:    # no full row, then full rows
         hs = rng.normal(size=(len(lengths), T, 3))
         mask = np.arange(T)[None, :] < np.array(lengths)[:, None]
@@ -281,7 +282,7 @@ def check_temperature_softmax(temperature_softmax) -> None:
     ``logits`` is ``(batch, V)``; each row of the result is a distribution over the ``V``
     tokens; it must stay finite for large logits and small temperatures.
     """
-    rng = np.random.default_rng(26)
+    rng = _rng(26)
     logits = rng.normal(scale=2.0, size=(3, 6))
     for tau in (1.0, 0.5, 2.0):
         what = f"logits of shape {logits.shape}, temperature={tau}"

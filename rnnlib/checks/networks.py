@@ -8,6 +8,7 @@ import numpy as np
 from .. import ops
 from ..layers import dense_backward, dense_forward
 from ._common import call as _call, passed as _passed
+from ._common import rng as _rng
 
 
 def _as_array(value, name: str, shape) -> np.ndarray:
@@ -44,6 +45,11 @@ def check_sigmoid(sigmoid) -> None:
     if not np.allclose(got, ops.sigmoid(extreme), rtol=1e-7, atol=1e-300):
         raise AssertionError(f"sigmoid([-1000, -50, 50, 1000]) should be about [0, 2e-22, 1, 1], "
                              f"got {got.tolist()}")
+    drawn = _rng(24).normal(scale=5, size=6)            # new values when graded
+    got = _as_array(_call(sigmoid, drawn.copy(), what="six random values of z"), "sigmoid(z)",
+                    drawn.shape)
+    if not np.allclose(got, ops.sigmoid(drawn), rtol=1e-7, atol=1e-12):
+        raise AssertionError("sigmoid is wrong on random values of z: 1 / (1 + exp(-z)), element-wise")
     _passed("sigmoid is right and does not overflow at z = +-1000.")
 
 
@@ -75,7 +81,7 @@ def check_dense_backward(dense_backward_fn) -> None:
 
     ``x`` is ``(batch, n_in)``, ``W`` is ``(n_out, n_in)``, ``dy`` is ``(batch, n_out)``.
     """
-    rng = np.random.default_rng(7)
+    rng = _rng(7)
     batch, n_in, n_out = 5, 4, 3
     x = rng.normal(size=(batch, n_in))
     params = {"W": rng.normal(size=(n_out, n_in)), "b": rng.normal(size=n_out)}

@@ -8,6 +8,7 @@ import numpy as np
 from ..handset import one_hot_strings
 from ..rnn import init_rnn, rnn_forward
 from ._common import call as _call, passed as _passed
+from ._common import rng as _rng
 
 _CLOSE = {"rtol": 1e-7, "atol": 1e-10}
 
@@ -33,7 +34,7 @@ def check_rnn_forward_loop(rnn_forward_loop) -> None:
     ``(n_h, n_x)``, ``W_hh`` ``(n_h, n_h)``, ``b_h`` ``(n_h,)``; ``hs[:, t]`` must be
     :math:`h^{\\langle t+1 \\rangle}`, as in :func:`rnnlib.rnn.rnn_forward`.
     """
-    rng = np.random.default_rng(11)
+    rng = _rng(11)
     for batch, T, n_x, n_h in [(3, 6, 4, 5), (1, 1, 2, 3)]:     # n_x != n_h: a transpose shows
         params = init_rnn(n_x, n_h, rng)
         params["b_h"] = rng.normal(size=n_h)
@@ -165,7 +166,7 @@ def check_bracket_counter(bracket_counter) -> None:
         elif s in ("()", "(()"):
             hint = ": ')' must subtract 1 from unit 0 (W_hx[0, 1] = -1)"
         raise AssertionError(f"{rule}, got {got:.4g}{hint}")
-    rng = np.random.default_rng(2024)
+    rng = _rng(2024)
     for length in (40, 400):
         strings = _hidden_bracket_strings(rng, 16, length)
         got = run(strings)
@@ -268,7 +269,7 @@ def check_ema(ema) -> None:
     ``xs`` has shape ``(T, ...)``; ``ss[t-1]`` is :math:`s_t` for ``t = 1 .. T`` (``s0`` is
     not included), with the shape of ``xs``.
     """
-    rng = np.random.default_rng(3)
+    rng = _rng(3)
     cases = [(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), 0.3, 10.0),
              (rng.normal(size=(6, 2)), 0.8, np.array([1.0, -2.0])),
              (np.array([4.0]), 0.5, 0.0)]

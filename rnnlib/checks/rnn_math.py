@@ -6,6 +6,7 @@ import numpy as np
 
 from ..rnn import init_rnn, rnn_step_forward
 from ._common import call as _call, passed as _passed
+from ._common import rng as _rng
 
 
 def check_rnn_step(rnn_step) -> None:
@@ -14,7 +15,7 @@ def check_rnn_step(rnn_step) -> None:
     ``x`` is ``(batch, n_x)``, ``h_prev`` is ``(batch, n_h)``; the step is
     :math:`h = \\tanh(x W_{hx}^\\top + h_{prev} W_{hh}^\\top + b_h)`.
     """
-    rng = np.random.default_rng(5)
+    rng = _rng(5)
     batch, n_x, n_h = 3, 4, 6                    # n_x != n_h, so a transposed weight shows up
     params = init_rnn(n_x, n_h, rng)
     params["b_h"] = rng.normal(size=n_h)

@@ -6,10 +6,11 @@ import numpy as np
 
 from .. import ops
 from ._common import call as _call, passed as _passed
+from ._common import rng as _rng
 
 
 def _masked_case(seed=3):
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     batch, T, C = 3, 5, 4
     logits = rng.normal(size=(batch, T, C))
     targets = rng.integers(0, C, size=(batch, T))
@@ -70,7 +71,7 @@ def check_clip_by_global_norm(clip_by_global_norm) -> None:
     ``grads`` is a dict of arrays; if their joint L2 norm exceeds ``max_norm``, every array is
     multiplied by ``max_norm / norm`` in place; the norm before clipping is returned.
     """
-    rng = np.random.default_rng(4)
+    rng = _rng(4)
     original = {"W_hh": rng.normal(size=(4, 4)) * 10, "W_hx": rng.normal(size=(4, 3)), "b_h": rng.normal(size=4)}
     norm = float(np.sqrt(sum((g ** 2).sum() for g in original.values())))
     grads = {k: v.copy() for k, v in original.items()}

@@ -7,7 +7,8 @@
 
 They read the house exercise format (``### BEGIN SOLUTION`` regions in the function that
 names the exercise, a ``checks.check_xxx(fn)`` cell after it, hidden checks in
-``### BEGIN HIDDEN TESTS`` regions or ``hidden-checks`` cells) and nothing else, so they work
+``### BEGIN HIDDEN TESTS`` regions, ``hidden-checks`` cells or ``hidden_checks/<notebook>.py``
+files) and nothing else, so they work
 on any lab or assignment written in it. The instructor guide in the appendix explains the
 workflow; the modules:
 
@@ -16,15 +17,17 @@ workflow; the modules:
 - ``.release``: the student edition and its leak check;
 - ``.nbgrader_meta``, ``.nbgrader_prep``: nbgrader cell metadata, ``annotate``, and
   the preprocessor that keeps prose solutions out of nbgrader's release;
-- ``.grade``, ``.runner``, ``.harness``, ``.kernel``: grading a folder of
-  submissions, one notebook in a limited kernel, the code run inside that kernel;
+- ``.grade``, ``.runner``: grading a folder of submissions, and one notebook (its cells in
+  a sandbox, its checks in the grading process);
+- ``.sandbox``, ``.sandboxed``: the bubblewrap sandbox, the agent inside it and the
+  plain-data wire format between them;
+- ``.signing``: signed results;
 - ``.feedback``: the Markdown feedback.
 """
 
 import importlib
 
-# Imported on first use: the grader imports ``rnnlib.coursework.harness`` inside every
-# student's kernel, which should not pay for nbclient and friends.
+# Imported on first use: the command line should not pay for nbclient and friends.
 _EXPORTS = {
     "Exercise": "exercises", "find_exercises": "exercises",
     "grade_submissions": "grade",

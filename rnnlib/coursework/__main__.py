@@ -59,12 +59,14 @@ def _annotate(args) -> int:
 def _exercises(args) -> int:
     import nbformat
 
-    from .exercises import find_exercises
+    from .exercises import attach_hidden, find_exercises
 
     for path in args.notebooks:
         exercises = find_exercises(nbformat.read(path, as_version=4), where=str(path))
+        hidden = attach_hidden(exercises, path)
         total = sum(ex.points for ex in exercises)
-        print(f"{path}: {len(exercises)} exercise(s), {total:g} point(s)")
+        print(f"{path}: {len(exercises)} exercise(s), {total:g} point(s)"
+              + (f"; hidden checks in {hidden.path}" if hidden.path else "; no hidden-checks file"))
         for ex in exercises:
             visible = sum(not c.hidden for c in ex.cases)
             print(f"  {ex.grade_id:<28} {ex.points:>5g} pt ({ex.points_source:<8}) "
@@ -77,14 +79,23 @@ def _grade(args) -> int:
     from .grade import grade_submissions
     from .runner import Options
 
+    from .sandbox import SandboxUnavailable
+
     options = Options(cell_timeout=args.cell_timeout, total_timeout=args.timeout,
-                      memory_mb=args.memory, output_limit=args.output_limit)
+                      memory_mb=args.memory, output_limit=args.output_limit,
+                      sandbox=not args.no_sandbox)
+    if args.no_sandbox:
+        print("warning: --no-sandbox: student code runs with your rights; the grades and "
+              "feedback are marked unsandboxed. Use it only for trusted practice.", file=sys.stderr)
     try:
         summary = grade_submissions(args.submissions, out=args.out, sources=args.source,
                                     jobs=args.jobs, options=options, force=args.force,
-                                    show_hidden_messages=args.show_hidden_messages)
+                                    show_hidden_messages=args.show_hidden_messages, key=args.key)
     except KeyboardInterrupt:
         return 130
+    except SandboxUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -131,10 +142,17 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=float, default=600.0,
                    help="seconds for one whole notebook (default 600)")
     p.add_argument("--memory", type=int, default=4096,
-                   help="memory limit of a student's kernel in MB (address space; 0: none; default 4096)")
+                   help="memory limit of a submission's sandbox in MB (address space; 0: none; "
+                        "default 4096)")
     p.add_argument("--output-limit", type=int, default=100_000,
                    help="characters of output kept per cell (default 100000)")
     p.add_argument("--force", action="store_true", help="grade again what is already graded")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code without the bubblewrap sandbox (trusted practice only: "
+                        "the run is marked unsandboxed in grades.csv and the feedback)")
+    p.add_argument("--key", type=Path, default=None,
+                   help="file of the key that signs results, outside the output folder "
+                        "(default: $RNNLIB_GRADING_KEY or ~/.config/rnnlib/grading.key)")
     p.add_argument("--show-hidden-messages", action="store_true",
                    help="put the messages of failed hidden checks in the feedback (off: they "
                         "may reveal expected values)")

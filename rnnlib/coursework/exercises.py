@@ -174,3 +174,83 @@ def source_imports(nb, exercises) -> list[tuple[str, list[str]]]:
                     seen.add(code)
                     found.append((code, names))
     return found
+
+
+# ---------------------------------------------------------------- hidden checks in files
+HIDDEN_DIR = "hidden_checks"
+CASE_LINE = re.compile(r"^# %% case (?P<grade_id>[\w\-]+)(?::\s*(?P<label>.*?))?\s*$")
+
+
+@dataclass
+class HiddenChecks:
+    """The instructor-only hidden checks of one notebook (``hidden_checks/<stem>.py``)."""
+    path: object = None
+    setup: str = ""
+    watched: dict = field(default_factory=dict)   # exercise name -> rnnlib functions it redoes
+    sha256: str = ""
+
+
+def hidden_checks_path(source_path):
+    """``hidden_checks/<stem>.py`` next to the source notebook, or next to its folder."""
+    from pathlib import Path
+
+    source_path = Path(source_path).resolve()
+    for folder in (source_path.parent, source_path.parent.parent):
+        candidate = folder / HIDDEN_DIR / f"{source_path.stem}.py"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def attach_hidden(exercises, source_path) -> HiddenChecks:
+    """Add the cases of the notebook's hidden-checks file (if any) to its exercises.
+
+    The file is Python: a shared set-up (run before every case, in the grading process),
+    then cases, each opened by a line ``# %% case GRADE_ID: label`` and holding ``#
+    feedback:`` lines and the case's code. ``rng`` is a generator seeded per run and case;
+    the exercise's functions are the student's (called in the sandbox). A set-up variable
+    ``RNNLIB_EQUIVALENTS = {"gru_step": ["gru_step_forward"]}`` names the rnnlib functions an
+    exercise re-implements (a submission calling them is flagged)."""
+    import ast
+    import hashlib
+
+    path = hidden_checks_path(source_path)
+    found = HiddenChecks()
+    if path is None:
+        return found
+    text = path.read_text(encoding="utf-8")
+    found.path, found.sha256 = path, hashlib.sha256(text.encode()).hexdigest()
+    by_id = {ex.grade_id: ex for ex in exercises}
+    setup, cases, current = [], [], None
+    for line in text.split("\n"):
+        m = CASE_LINE.match(line)
+        if m:
+            current = [m.group("grade_id"), m.group("label"), []]
+            cases.append(current)
+        elif current is None:
+            setup.append(line)
+        else:
+            current[2].append(line)
+    found.setup = "\n".join(setup)
+    try:
+        tree = ast.parse(found.setup)
+    except SyntaxError as error:
+        raise ExerciseError(f"{path}: the set-up does not parse: {error}") from None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id ==
+                                                "RNNLIB_EQUIVALENTS" for t in node.targets):
+            found.watched = ast.literal_eval(node.value)
+    for grade_id, label, lines in cases:
+        if grade_id not in by_id:
+            raise ExerciseError(f"{path}: a case for {grade_id!r}, which is no exercise of "
+                                f"{getattr(source_path, 'name', source_path)}")
+        code = "\n".join(lines).strip("\n")
+        try:
+            compile(code, str(path), "exec")
+        except SyntaxError as error:
+            raise ExerciseError(f"{path}: the case {grade_id}: {label} does not parse: "
+                                f"{error}") from None
+        hints = [m.group(1) for ln in lines if (m := mk.FEEDBACK_COMMENT.match(ln))]
+        by_id[grade_id].cases.append(mk.Chunk(code, label or f"hidden case of {grade_id}",
+                                              True, " ".join(hints) or None))
+    return found

@@ -5,6 +5,11 @@ sees in the notebook). A failed *hidden* check is reported by what went wrong in
 terms and by the instructor's ``# feedback:`` line if there is one: never with its code,
 its message or the values it expected (unless the instructor asks for the messages with
 ``--show-hidden-messages``).
+
+Nothing a submission's code produced reaches the feedback as text: an exception it raised
+appears as a type name from Python's standard set (else "an exception") and the lines of
+the student's own cells in its traceback, never with its message; what the checks say
+about a returned value is capped and stripped of control characters.
 """
 
 from __future__ import annotations
@@ -39,12 +44,16 @@ def case_message(case: dict, entry: dict, options: dict, show_hidden: bool = Fal
         if anchor.get("status") == "timeout":
             return text + f"; the cell that defines it (code cell {anchor['cell']}) ran too long."
         return text + ": did you rename or delete the function or its cell?"
+    own = case.get("lines") or []
+    where_lines = (" (" + "; ".join(f"`{line}`" for line in own[-3:]) + ")") if own else ""
     if status == "foreign":
         return (f"`{case.get('name')}` is `{message}` from a library, not a function you wrote: "
                 "write your own in the exercise's cell.")
     if status == "timeout":
         return (f"{where} took longer than {options.get('cell_timeout', 60):g} s and was "
                 "stopped: is there a loop that never ends, or a much slower method than needed?")
+    if status == "unportable":
+        return f"{where}: your function returned a value the grader cannot read."
     if status == "exit":
         return (f"your code called `sys.exit()` or `exit()` during {where}: remove that call; "
                 "it would stop the whole notebook.")
@@ -53,20 +62,29 @@ def case_message(case: dict, entry: dict, options: dict, show_hidden: bool = Fal
         return (f"{where} ran out of memory" + (f" (the limit is {limit} MB)" if limit else "")
                 + ": does your code build an array far larger than it needs?")
     if status == "died":
-        return (f"the Python kernel stopped during {where} (`os._exit`, a crash, or too much "
+        return (f"the Python process stopped during {where} (`os._exit`, a crash, or too much "
                 "memory); the grader restarted it.")
     if status == "not_run":
         return f"{where} was not run (see the notes below)."
     if hidden:
         text = f"a hidden check failed: {hint}" if hint else GENERIC_HIDDEN
         if status == "error":
-            text += f" (your code raised {case.get('ename', 'an error')})"
-        if show_hidden and message:
+            text += f" (your code raised {_ename(case)}{where_lines})"
+        if show_hidden and message and status == "failed":
             text += f" Message: {message}"
         return text
     if status == "failed":
         return f"{where} failed: {message}" if message else f"{where} failed."
-    return f"{where} raised {case.get('ename', 'an error')}: {message}"
+    if case.get("ename") == "unportable":
+        return f"{where}: {message}"
+    return f"your code raised {_ename(case)} during {where}{where_lines}."
+
+
+def _ename(case) -> str:
+    name = case.get("ename")
+    if not name or name == "an exception":
+        return "an exception"
+    return f"`{name}`"
 
 
 def _points(x) -> str:
@@ -77,6 +95,9 @@ def render_notebook(result: dict, show_hidden_messages: bool = False) -> str:
     options = result.get("options", {})
     lines = [f"## {result['notebook']}: {_points(result['total'])} / "
              f"{_points(result['max_total'])} points", ""]
+    if not result.get("sandboxed", False):
+        lines += ["*Graded without a sandbox (practice run): your instructor's machine ran your "
+                  "code unprotected.*", ""]
     if result.get("status") == "unreadable":
         lines += [p for p in result.get("problems", [])] + ["", "Nothing could be graded; "
                   "submit the .ipynb file as Jupyter saved it.", ""]
@@ -93,7 +114,8 @@ def render_notebook(result: dict, show_hidden_messages: bool = False) -> str:
         if not e["cases"]:
             lines += [f"### `{e['grade_id']}`", "", "This exercise has no automatic checks.", ""]
             continue
-        if not failed:
+        notes = e.get("notes") or []
+        if not failed and not notes:
             continue
         lines += [f"### `{e['grade_id']}`: {_points(e['points'])} / {_points(e['max_points'])}", ""]
         seen: dict[str, int] = {}
@@ -102,15 +124,16 @@ def render_notebook(result: dict, show_hidden_messages: bool = False) -> str:
             seen[text] = seen.get(text, 0) + 1
         for text, n in seen.items():
             lines.append(f"- {text}" + (f" ({n} checks)" if n > 1 else ""))
+        lines += [f"- {note}" for note in notes]
         lines.append("")
     cells = result.get("cells", [])
     if cells:
         lines += ["### Cells that did not run cleanly", ""]
         for c in cells[:10]:
-            error = f"{c.get('ename')}: {c.get('evalue')}" if c.get("evalue") else c.get("ename")
+            error = f"`{c.get('ename')}`" if c.get("ename") else "an exception"
             what = {"error": f"stopped with {error}",
                     "timeout": f"ran longer than {options.get('cell_timeout', 60):g} s and was stopped",
-                    "died": "stopped the Python kernel; the grader restarted it and went on",
+                    "died": "stopped the Python process; the grader restarted it and went on",
                     "not_run": "was not run"}.get(c["status"], c["status"])
             lines.append(f"- code cell {c['cell']} (`{c['first_line']}`): {what}")
         if len(cells) > 10:
@@ -128,7 +151,7 @@ def render(student: str, results: list[dict], show_hidden_messages: bool = False
     parts = [f"# Feedback for {student}", "",
              f"Total: {_points(round(total, 2))} / {_points(round(most, 2))} points. Each "
              "exercise's points are shared equally among its checks; the notebook was run "
-             "from top to bottom in a fresh kernel, and each exercise was checked right after "
+             "from top to bottom in a fresh, isolated Python, and each exercise was checked right after "
              "the cell that defines its function.", ""]
     for r in sorted(results, key=lambda r: r["notebook"]):
         parts.append(render_notebook(r, show_hidden_messages))

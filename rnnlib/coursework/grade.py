@@ -17,10 +17,12 @@ Layout of the output folder (default: ``SUBMISSIONS-graded`` next to SUBMISSIONS
     grades.csv                      one row per student and notebook, rebuilt every run
     feedback/<student>.md           what passed and failed, for the student
     results/<student>/<nb>.json     everything measured (one file per notebook, written
-                                    atomically; a run that is stopped and started again
-                                    skips the notebooks whose result is there and current)
+                                    atomically and signed with a key kept outside this
+                                    folder; a run that is stopped and started again skips
+                                    the notebooks whose result is current and verifies)
+    report.md                       for the instructor: flagged submissions, unsandboxed runs
     executed/<student>/<nb>.ipynb   the submission as run (outputs capped): for the instructor
-    logs/<student>/<nb>.log         the grading process's and the kernel's messages
+    logs/<student>/<nb>.log         the grading process's and the sandbox's messages
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import io
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -46,8 +49,10 @@ from pathlib import Path
 
 from . import feedback as fb
 from ._files import TMP_SUFFIX, read_json, write_json_atomic, write_text_atomic
-from .exercises import find_exercises
+from . import signing
+from .exercises import attach_hidden, find_exercises
 from .runner import RUNNER_VERSION, Options, empty_result, score
+from .sandbox import SandboxUnavailable, sandbox_problem
 
 GRACE_SECONDS = 30          # beyond the total time limit, before a grading process is killed
 IGNORED_DIRS = {".ipynb_checkpoints", "__pycache__", ".git"}
@@ -57,7 +62,8 @@ IGNORED_DIRS = {".ipynb_checkpoints", "__pycache__", ".git"}
 class Source:
     path: Path
     exercises: list
-    sha256: str
+    sha256: str          # of the notebook and of its hidden checks
+    hidden: Path | None = None
 
     @property
     def stem(self) -> str:
@@ -120,7 +126,9 @@ def load_sources(paths) -> dict[str, Source]:
         nb = nbformat.read(path, as_version=4)
         exercises = find_exercises(nb, where=path.name)
         if exercises:
-            sources[path.stem] = Source(path, exercises, sha256(path))
+            hidden = attach_hidden(exercises, path)
+            digest = sha256(path) + (f"+{hidden.sha256}" if hidden.sha256 else "")
+            sources[path.stem] = Source(path, exercises, digest, hidden.path)
     return sources
 
 
@@ -174,18 +182,23 @@ def plan_jobs(submissions, sources) -> tuple[list[Job], list[str]]:
 class _Runner:
     """Runs grading processes; can kill them all (Ctrl-C)."""
 
-    def __init__(self, out: Path, opts: Options):
-        self.out, self.opts = out, opts
+    def __init__(self, out: Path, opts: Options, workers: int = 1, forbidden=()):
+        self.out, self.opts, self.forbidden = out, opts, [str(p) for p in forbidden]
         self.running: dict[int, tuple[subprocess.Popen, Path]] = {}
         self.lock = threading.Lock()
         self.stopping = False
+        # each worker's sandboxes get their own uid (as root); a block per grading command,
+        # so that two runs at once do not share a process limit
+        first = 64 * (os.getpid() % 1000)
+        self.slots = list(range(first, first + workers))
 
     @staticmethod
     def kill(proc: subprocess.Popen, workdir: Path) -> None:
-        """Kill a grading process and its kernel (each leads its own process group)."""
+        """Kill a grading process and its sandbox (each leads its own process group; the
+        sandbox's whole PID namespace dies with it)."""
         with contextlib.suppress(OSError):
             os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError, ValueError):   # after: no new kernel can start
+        with contextlib.suppress(OSError, ValueError):   # after: no new sandbox can start
             os.killpg(int((workdir / "kernel.pid").read_text()), signal.SIGKILL)
 
     def kill_all(self) -> None:
@@ -202,10 +215,13 @@ class _Runner:
         work.mkdir(parents=True)
         copy = work / "submission.ipynb"
         shutil.copyfile(job.path, copy)
+        with self.lock:
+            slot = self.slots.pop(0) if self.slots else 0
         spec = {"submission": str(copy), "source": str(job.source.path.resolve()),
                 "workdir": str(work), "options": asdict(self.opts),
                 "result": str(work / "result.json"), "progress": str(work / "progress.json"),
-                "executed": str(work / "executed.ipynb")}
+                "executed": str(work / "executed.ipynb"), "slot": slot,
+                "seed": secrets.randbits(63), "forbidden": self.forbidden}
         (work / "job.json").write_text(json.dumps(spec), encoding="utf-8")
         start = time.monotonic()
         problems = []
@@ -228,6 +244,7 @@ class _Runner:
             finally:
                 with self.lock:
                     self.running.pop(proc.pid, None)
+                    self.slots.append(slot)
         if self.stopping:
             raise KeyboardInterrupt
         result = read_json(work / "result.json")
@@ -253,7 +270,7 @@ class _Runner:
                     with open(src, "ab") as f:
                         kernel_log = work / "kernel.log"
                         if kernel_log.exists():
-                            f.write(b"\n--- kernel ---\n" + kernel_log.read_bytes()[-200_000:])
+                            f.write(b"\n--- sandbox ---\n" + kernel_log.read_bytes()[-200_000:])
                 os.replace(src, target)
         shutil.rmtree(work, ignore_errors=True)
         return score(result)
@@ -272,6 +289,19 @@ def _child_env() -> dict:
 def _fingerprint(job: Job, opts: Options) -> dict:
     return {"submission_sha256": sha256(job.path), "source_sha256": job.source.sha256,
             "options": asdict(opts), "runner_version": RUNNER_VERSION}
+
+
+def forbidden_paths(submissions: Path, out: Path, sources: dict) -> list[Path]:
+    """What a sandbox must not see (it does not: these only name what to flag on access)."""
+    paths = {Path(submissions).resolve(), Path(out).resolve()}
+    for source in sources.values():
+        paths.add(source.path.resolve().parent)
+        if source.hidden:
+            paths.add(Path(source.hidden).resolve().parent)
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").exists():
+        paths |= {root / "chapters", root / "hidden_checks", root / "tests", root / ".git"}
+    return sorted(paths)
 
 
 def result_path(out: Path, key: tuple[str, str]) -> Path:
@@ -307,18 +337,26 @@ def default_out(submissions: Path) -> Path:
 
 def grade_submissions(submissions, out=None, sources=None, jobs: int | None = None,
                       options: Options | None = None, force: bool = False,
-                      show_hidden_messages: bool = False, log=print) -> Summary:
-    """Grade every notebook in ``submissions``; write results, grades.csv and feedback."""
+                      show_hidden_messages: bool = False, log=print, key=None) -> Summary:
+    """Grade every notebook in ``submissions``; write results, grades.csv and feedback.
+
+    Raises :class:`SandboxUnavailable` if ``options.sandbox`` and no sandbox can be made
+    here. ``key``: the file of the key that signs results (default: see :mod:`.signing`)."""
     submissions = Path(submissions)
     if not submissions.is_dir():
         raise FileNotFoundError(f"{submissions} is not a folder of submissions")
     out = Path(out) if out else default_out(submissions)
     opts = options or Options()
+    if opts.sandbox:
+        problem = sandbox_problem()
+        if problem:
+            raise SandboxUnavailable(f"cannot grade safely here: {problem}")
     source_paths = list(sources) if sources else default_sources()
     loaded = load_sources(source_paths)
     if not loaded:
         raise ValueError("no source notebook with exercises: give the instructor's notebooks "
                          "with --source (they hold the solutions and hidden checks)")
+    secret = signing.load_key(key, out)
     summary = Summary(out)
     with _exclusive(out):
         _clean(out)
@@ -331,6 +369,12 @@ def grade_submissions(submissions, out=None, sources=None, jobs: int | None = No
                 continue
             fingerprint = _fingerprint(job, opts)
             old = read_json(result_path(out, job.key))
+            if old is not None and not signing.verify(old, secret):
+                summary.warnings.append(f"{job.student} {job.source.stem}: the stored result "
+                                        "failed verification (changed, or signed with another "
+                                        "key); graded again")
+                log(f"warning: {summary.warnings[-1]}")
+                old = None
             if not force and old and old.get("fingerprint") == fingerprint:
                 current[job.key] = old
                 summary.skipped.append(job.key)
@@ -339,8 +383,8 @@ def grade_submissions(submissions, out=None, sources=None, jobs: int | None = No
         if summary.skipped:
             log(f"{len(summary.skipped)} notebook(s) already graded, skipped "
                 "(--force grades them again)")
-        runner = _Runner(out, opts)
         workers = max(1, jobs or os.cpu_count() or 1)
+        runner = _Runner(out, opts, workers, forbidden_paths(submissions, out, loaded))
         pool = cf.ThreadPoolExecutor(max_workers=workers)
         try:
             futures = {pool.submit(runner.grade, job): (job, fp) for job, fp in todo}
@@ -351,7 +395,7 @@ def grade_submissions(submissions, out=None, sources=None, jobs: int | None = No
                 result.update(student=job.student, notebook=job.source.stem,
                               submission=str(job.path), fingerprint=fingerprint,
                               graded_at=datetime.datetime.now().isoformat(timespec="seconds"))
-                write_json_atomic(result_path(out, job.key), result)
+                write_json_atomic(result_path(out, job.key), signing.sign(result, secret))
                 current[job.key] = result
                 summary.graded.append(job.key)
                 done_n += 1
@@ -392,7 +436,8 @@ def write_reports(out: Path, results: list[dict], show_hidden_messages: bool = F
                 columns.append(name)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "notebook", "total", "max_points", "percent", "status"] + columns)
+    writer.writerow(["student", "notebook", "total", "max_points", "percent", "status"] + columns
+                    + ["sandboxed", "flags"])
     for r in results:
         points = {(e["grade_id"] if len(notebooks) == 1 else f"{r['notebook']}:{e['grade_id']}"):
                   e["points"] for e in r["exercises"]}
@@ -402,13 +447,39 @@ def write_reports(out: Path, results: list[dict], show_hidden_messages: bool = F
             status = "graded with problems"
         writer.writerow([r["student"], r["notebook"], f"{r['total']:g}", f"{r['max_total']:g}",
                          f"{percent:g}", status] + [f"{points[c]:g}" if c in points else ""
-                                                    for c in columns])
+                                                    for c in columns]
+                        + ["yes" if r.get("sandboxed", False) else "NO",
+                           "; ".join(r.get("flags") or [])])
     for student, path in sorted(unmatched):
-        writer.writerow([student, Path(path).stem, "", "", "", "unmatched"] + [""] * len(columns))
+        writer.writerow([student, Path(path).stem, "", "", "", "unmatched"] + [""] * len(columns)
+                        + ["", ""])
     write_text_atomic(out / "grades.csv", buffer.getvalue())
+    write_text_atomic(out / "report.md", instructor_report(results, unmatched))
     by_student: dict[str, list[dict]] = {}
     for r in results:
         by_student.setdefault(r["student"], []).append(r)
     for student, rs in by_student.items():
         write_text_atomic(out / "feedback" / f"{safe_name(student)}.md",
                           fb.render(student, rs, show_hidden_messages=show_hidden_messages))
+
+
+def instructor_report(results: list[dict], unmatched=()) -> str:
+    """For the instructor only (never in a student's feedback): flags and unsandboxed runs."""
+    lines = ["# Grading report", ""]
+    unsandboxed = [r for r in results if not r.get("sandboxed", False)]
+    if unsandboxed:
+        lines += ["## Graded without a sandbox", "",
+                  f"{len(unsandboxed)} notebook(s) were graded with --no-sandbox: their code ran "
+                  "with your rights and could have changed files, results or other grades. "
+                  "Trust these grades only for trusted practice.", ""]
+    flagged = [r for r in results if r.get("flags")]
+    lines += ["## Flagged submissions", ""]
+    if not flagged:
+        lines += ["None.", ""]
+    for r in flagged:
+        lines += [f"### {r['student']}, {r['notebook']}: {r['total']:g} / {r['max_total']:g}", ""]
+        lines += [f"- {flag}" for flag in r["flags"]] + [""]
+    if unmatched:
+        lines += ["## Notebooks matched to no source", ""]
+        lines += [f"- {student}: {path}" for student, path in sorted(unmatched)] + [""]
+    return "\n".join(lines)

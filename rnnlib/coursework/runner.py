@@ -1,56 +1,54 @@
-"""Grade one submission: run it in a fresh, limited kernel, exercise by exercise.
+"""Grade one submission: its cells run in a sandbox; its grade is decided here.
 
     python -m rnnlib.coursework.runner JOB.json
 
 The grading command starts one such process per submitted notebook. The process
 
-1. reads the instructor's *source* notebook and finds its exercises (grade id, the names
-   the student writes, the visible and hidden check cases, the points);
-2. reads the submission (a copy) and matches its cells to the exercises by grade id and
-   by the function names they define, never by position; the student's copies of the
-   checker cells are not run (the source's checks are);
-3. starts a kernel with a memory limit (``rnnlib.coursework.kernel``) in an empty working
-   folder and runs the student's code cells in order, each with a time limit, outputs
-   capped, errors allowed; a kernel that dies (``os._exit``, a crash) or ignores an
-   interrupt is restarted and the cells before are run again;
+1. reads the instructor's *source* notebook and its hidden checks (``hidden_checks/``),
+   and finds the exercises (grade id, the names the student writes, the visible and hidden
+   check cases, the points);
+2. reads the submission and matches its cells to the exercises by grade id and by the
+   function names they define, never by position; the student's copies of the checker
+   cells are not run;
+3. starts the sandbox's agent (:mod:`.sandbox`) and sends it the student's code cells in
+   order, each with a time limit, outputs capped, errors allowed; an agent that dies or
+   hangs is killed with everything in its sandbox, restarted, and the cells before are sent
+   again;
 4. right after the last cell that defines an exercise's function, runs that exercise's
-   cases (visible and hidden) one by one in the student's namespace, and records each as
-   passed or failed with the checker's message (exercises whose function is nowhere are
-   checked at the end, which says what is missing);
-5. writes the result (JSON) atomically, and a progress file after every exercise, so a
-   run stopped from outside keeps what was graded.
+   cases *in this process*: the checks' code (the visible checker and the hidden cases)
+   runs here, on inputs drawn now from a per-run seed, and each of the student's functions
+   it calls is a :class:`RemoteFunction`: a call sends the inputs to the sandbox as plain
+   data, and the function's result comes back as plain data. This process never imports or
+   runs the student's code; comparing, diagnosing and scoring happen here;
+5. collects what looks like cheating (flags for the instructor) and writes the result.
 """
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import json
-import math
-import os
 import re
 import secrets
-import signal
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from traitlets import Integer
 
 from . import markers as mk
 from ._files import write_json_atomic, write_text_atomic
-from .exercises import (checker_sources, find_exercises, is_test_cell, other_code_sources,
-                        source_imports, tags)
+from .exercises import (attach_hidden, checker_sources, find_exercises, is_test_cell,
+                        other_code_sources, source_imports, tags)
+from .sandbox import Agent, StudentFailure
 
-RUNNER_VERSION = 1
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+RUNNER_VERSION = 2
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+STANDARD_EXCEPTIONS = frozenset(
+    name for name, obj in __import__("builtins").__dict__.items()
+    if isinstance(obj, type) and issubclass(obj, BaseException)) | {"LinAlgError", "AxisError"}
+MESSAGE_LIMIT = 500
 
 
 @dataclass
@@ -58,160 +56,93 @@ class Options:
     """Limits for one submission (the command line's options)."""
     cell_timeout: float = 60.0      # seconds for one cell, and for one check case
     total_timeout: float = 600.0    # seconds for the whole notebook
-    memory_mb: int = 4096           # address space of the kernel (RLIMIT_AS); 0: no limit
+    memory_mb: int = 4096           # address space of the sandbox (RLIMIT_AS); 0: no limit
     output_limit: int = 100_000     # characters a cell may print
-    max_restarts: int = 5           # kernel restarts after a death or a stuck cell
-    probe_timeout: float = 10.0     # seconds a kernel has to answer after an interrupt
+    max_restarts: int = 5           # sandbox restarts after a death or a stuck cell
+    probe_timeout: float = 10.0     # seconds the agent has to answer beyond a time limit
+    sandbox: bool = True            # False: --no-sandbox (trusted practice only)
+    max_processes: int = 64         # processes (and threads) a sandbox may run at once
+    scratch_mb: int = 512           # size of a sandbox's private scratch folder
 
     @classmethod
     def from_dict(cls, data: dict) -> "Options":
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
-class GradingKernelManager(AsyncKernelManager):
-    """A kernel manager that starts ``rnnlib.coursework.kernel`` with this interpreter."""
+class RemoteFunction:
+    """A student's function as the checks see it: calling it calls it in the sandbox."""
 
-    memory_mb = Integer(0)
+    _rnnlib_remote = True
 
-    @property
-    def kernel_spec(self):
-        return KernelSpec(
-            argv=[sys.executable, "-m", "rnnlib.coursework.kernel", "--memory-mb",
-                  str(self.memory_mb), "-f", "{connection_file}", "--HistoryManager.enabled=False"],
-            display_name="rnnlib grading", language="python", interrupt_mode="signal")
+    def __init__(self, session: "Session", name: str):
+        self._session, self.__name__, self.__qualname__ = session, name, name
 
+    def __call__(self, *args, **kwargs):
+        return self._session.call(self.__name__, args, kwargs)
 
-class CappedClient(NotebookClient):
-    """nbclient's client with a cap on what one cell's outputs may hold."""
-
-    def __init__(self, nb, output_limit: int, token: str, **kwargs):
-        super().__init__(nb, **kwargs)
-        self._limit, self._token = output_limit, token
-        self._cap = [None, 0, False]          # parent msg id, characters kept, note added
-        self.timed_out = False
-
-    async def _async_handle_timeout(self, timeout, cell=None):
-        self.timed_out = True
-        return await super()._async_handle_timeout(timeout, cell)
-
-    def output(self, outs, msg, display_id, cell_index):
-        key = msg["parent_header"].get("msg_id")
-        if self._cap[0] != key:
-            self._cap = [key, 0, False]
-        content = msg.get("content", {})
-        if msg["msg_type"] == "error":
-            content["evalue"] = str(content.get("evalue", ""))[:2000]
-            content["traceback"] = [str(t)[:2000] for t in content.get("traceback", [])[-30:]]
-            return super().output(outs, msg, display_id, cell_index)
-        text = content.get("text")
-        if isinstance(text, str) and self._token in text:
-            return super().output(outs, msg, display_id, cell_index)
-        size = len(text) if isinstance(text, str) else sum(
-            len(v) if isinstance(v, str) else len(json.dumps(v))
-            for v in (content.get("data") or {}).values())
-        if self._cap[1] + size > self._limit:
-            room = self._limit - self._cap[1]
-            if isinstance(text, str) and room > 0:      # keep what fits of a stream
-                content["text"] = text[:room]
-                self._cap[1] = self._limit
-                super().output(outs, msg, display_id, cell_index)
-            if not self._cap[2]:
-                self._cap[2] = True
-                outs.append(nbformat.v4.new_output(
-                    "stream", name="stderr",
-                    text=f"[output truncated by the grader after {self._limit:,} characters]\n"))
-            return None
-        self._cap[1] += size
-        return super().output(outs, msg, display_id, cell_index)
+    def __repr__(self):
+        return f"<your function {self.__name__}>"
 
 
 class Session:
-    """One kernel at a time for a submission, restarted when it dies or hangs."""
+    """One sandboxed agent at a time for a submission, restarted when it dies or hangs."""
 
-    def __init__(self, opts: Options, workdir: Path, token: str):
-        self.opts, self.workdir, self.token = opts, workdir, token
-        self.scratch = nbformat.v4.new_notebook()
-        self.km = self.client = None
+    def __init__(self, opts: Options, workdir: Path, slot: int, submission_text: str,
+                 forbidden=(), watched=None):
+        self.opts, self.workdir, self.slot = opts, workdir, slot
+        self.submission_text, self.forbidden, self.watched = submission_text, forbidden, watched
+        self.agent: Agent | None = None
         self.alive = False
         self.starts = 0
+        self.events: list = []
+        self.call_budget = 0.0      # seconds a call may take (set per case)
         self._log = open(workdir / "kernel.log", "ab")
 
     def start(self) -> None:
         self.starts += 1
-        env = dict(os.environ)
-        env.update({v: "1" for v in THREAD_VARIABLES})
-        env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
-        env.pop("JPY_PARENT_PID", None)
-        km = GradingKernelManager(memory_mb=int(self.opts.memory_mb or 0))
-        # the kernel caps printing at output_limit; the client, a little above, caps the rest
-        client = CappedClient(self.scratch, output_limit=self.opts.output_limit + 10_000,
-                              token=self.token,
-                              km=km, allow_errors=True, interrupt_on_timeout=True,
-                              error_on_timeout={"ename": "Timeout", "evalue": "time limit",
-                                                "traceback": []},
-                              iopub_timeout=5, raise_on_iopub_timeout=False,
-                              record_timing=False, startup_timeout=60,
-                              shutdown_kernel="immediate")
-        self.km, self.client = km, client
-        client.start_new_kernel(cwd=str(self.workdir / "run"), env=env,
-                                stdout=self._log, stderr=self._log)
-        pid = getattr(km.provisioner, "pid", None)
-        if pid:
-            write_text_atomic(self.workdir / "kernel.pid", str(pid))
-        client.start_new_kernel_client()
+        self.agent = Agent(sandboxed=self.opts.sandbox, memory_mb=int(self.opts.memory_mb or 0),
+                           scratch=self.workdir / "scratch", slot=self.slot,
+                           max_processes=self.opts.max_processes,
+                           output_limit=self.opts.output_limit, scratch_mb=self.opts.scratch_mb,
+                           submission_text=self.submission_text, forbidden=self.forbidden,
+                           watched=self.watched)
+        # the grading command kills this group if it must stop the run (Ctrl-C, a time-out)
+        write_text_atomic(self.workdir / "kernel.pid", str(self.agent.proc.pid))
         self.alive = True
-        setup = ("import rnnlib.coursework.harness as _rnnlib_grader\n"
-                 f"_rnnlib_grader.install({int(self.opts.output_limit)})")
-        _, status = self.run(setup, timeout=60, history=False)
-        if status != "ok":
-            raise RuntimeError("the grading kernel did not start (see kernel.log)")
 
-    def run(self, source: str, timeout: float, history: bool = True):
-        """Execute ``source``; return ``(cell, status)``, status one of
-        ``ok``, ``error``, ``timeout`` (``self.alive`` says if the kernel recovered), ``died``."""
-        cell = nbformat.v4.new_code_cell(source)
-        self.scratch.cells.append(cell)
-        index = len(self.scratch.cells) - 1
-        self.client.timeout = max(1, math.ceil(timeout))
-        self.client.timed_out = False
-        try:
-            self.client.execute_cell(cell, index, store_history=history)
-        except (DeadKernelError, CellTimeoutError, Exception):  # noqa: BLE001 - a lost kernel
+    def run(self, number: int, source: str, timeout: float) -> dict:
+        reply = self.agent.run_cell(source, number, timeout, grace=self.opts.probe_timeout)
+        if not self.agent.alive() or reply.get("status") == "died" or reply.get("killed"):
             self.alive = False
-            return cell, "died"
-        if self.client.timed_out:
-            self.alive = self._responds()
-            return cell, "timeout"
-        if any(o.get("output_type") == "error" for o in cell.outputs):
-            return cell, "error"
-        return cell, "ok"
+            if reply.get("status") != "timeout":
+                reply = {"status": "died"}
+        return reply
 
-    def _responds(self) -> bool:
-        """After an interrupt: does the kernel run a trivial cell again?"""
-        probe = nbformat.v4.new_code_cell("pass")
-        self.scratch.cells.append(probe)
-        self.client.timeout = max(1, math.ceil(self.opts.probe_timeout))
-        self.client.timed_out = False
+    def call(self, name: str, args, kwargs):
+        if self.agent is None or not self.alive:
+            raise StudentFailure("died", {"name": name})
         try:
-            self.client.execute_cell(probe, len(self.scratch.cells) - 1, store_history=False)
-        except Exception:  # noqa: BLE001 - any failure: treat the kernel as lost
-            return False
-        return not self.client.timed_out
+            return self.agent.call(name, args, kwargs, max(0.5, self.call_budget),
+                                   grace=self.opts.probe_timeout)
+        except StudentFailure as failure:
+            failure.reply = {**failure.reply, "name": name}
+            if not self.agent.alive():
+                self.alive = False
+            raise
+
+    def collect_events(self) -> None:
+        if self.agent is not None and self.alive:
+            for event in self.agent.events():
+                if event not in self.events:
+                    self.events.append(event)
 
     def stop(self) -> None:
-        client, km = self.client, self.km
-        self.alive, self.client, self.km = False, None, None
-        pid = getattr(km.provisioner, "pid", None) if km is not None and km.provisioner else None
-        if client is not None:
-            try:
-                run_sync(client._async_cleanup_kernel)()   # stops channels, shuts the kernel down
-            except Exception:  # noqa: BLE001
-                pass
-        if pid:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        if self.agent is not None:
+            self.collect_events()
+            self.agent.kill()
+            self._log.write(self.agent.log.decode("utf-8", "replace")[-200_000:].encode())
+            self._log.flush()
+        self.agent, self.alive = None, False
 
     def restart(self) -> None:
         self.stop()
@@ -277,35 +208,61 @@ def _error_of(cell) -> tuple[str, str] | None:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
             evalue = _ANSI.sub("", str(out.get("evalue", "")))
-            evalue = re.sub(r"\(\d+\.py, line (\d+)\)", r"(line \1)", evalue)   # IPython's file name
             return out.get("ename", ""), evalue[:300]
     return None
 
 
-def _outcome(cell, status: str, token: str) -> dict:
-    if status == "died":
-        return {"status": "died"}
-    if status == "timeout":
-        return {"status": "timeout"}
-    for out in cell.outputs:
-        if out.get("output_type") == "stream":
-            for line in str(out.get("text", "")).split("\n"):
-                if line.startswith(token + " "):
-                    try:
-                        return json.loads(line[len(token) + 1:])
-                    except ValueError:
-                        break
-    error = _error_of(cell)
-    return {"status": "error", "ename": error[0] if error else "GraderError",
-            "message": error[1] if error else "the check gave no result"}
+def sanitized_ename(name) -> str:
+    """A type name from the standard set, else "an exception": nothing a student chose."""
+    return name if isinstance(name, str) and name in STANDARD_EXCEPTIONS else "an exception"
+
+
+def _own_lines(reply: dict) -> list[str]:
+    lines = reply.get("lines")
+    if not isinstance(lines, list):
+        return []
+    keep = []
+    for line in lines[-8:]:
+        if isinstance(line, str) and re.match(r"^code cell \d+, line \d+: ", line):
+            keep.append(_ANSI.sub("", line)[:200])
+    return keep
+
+
+def _clean_message(text) -> str:
+    text = _ANSI.sub("", str(text))
+    text = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + " [...]"
+
+
+def failure_record(failure: StudentFailure, name: str) -> dict:
+    """What a failed call of the student's function tells the feedback (sanitized)."""
+    status, reply = failure.status, failure.reply
+    if status == "missing":
+        return {"status": "error", "ename": "NameError", "name": name,
+                "message": f"name {name!r} is not defined"}
+    if status == "foreign":
+        module = re.sub(r"[^\w.]", "", str(reply.get("module", "")))[:80]
+        qualname = re.sub(r"[^\w.<>]", "", str(reply.get("qualname", "")))[:80]
+        return {"status": "foreign", "name": name, "message": f"{module}.{qualname}"}
+    if status == "not_callable":
+        return {"status": "error", "ename": "TypeError", "name": name,
+                "message": f"{name} is not a function"}
+    if status in ("timeout", "memory", "exit", "died", "not_implemented"):
+        return {"status": status, "lines": _own_lines(reply)}
+    if status == "unportable":
+        return {"status": "error", "ename": "unportable",
+                "message": f"{name} returned a value the grader cannot read (only numbers, "
+                           "strings, lists, tuples, dicts and numpy arrays count)"}
+    return {"status": "error", "ename": sanitized_ename(reply.get("ename")),
+            "lines": _own_lines(reply)}
 
 
 # ---------------------------------------------------------------- grading
 def empty_result(exercises) -> dict:
     return {
-        "status": "graded", "problems": [], "cells": [],
+        "status": "graded", "problems": [], "cells": [], "flags": [],
         "exercises": [{"grade_id": ex.grade_id, "label": ex.label, "names": ex.names,
-                       "max_points": ex.points, "points": 0.0, "anchor": None,
+                       "max_points": ex.points, "points": 0.0, "anchor": None, "notes": [],
                        "cases": [{"label": c.label, "hidden": c.hidden, "hint": c.hint,
                                   "status": "not_run"} for c in ex.cases]}
                       for ex in exercises],
@@ -323,17 +280,153 @@ def score(result: dict) -> dict:
     return result
 
 
+def _trusted_namespace(imports, hidden_setup=None, names=(), session=None, rng=None) -> dict:
+    """The namespace a case runs in (in this process): the source notebook's imports, the
+    student's functions as :class:`RemoteFunction` objects, ``rng``, then the hidden
+    checks' set-up (its helpers see the student's functions as globals)."""
+    ns = {"__name__": "hidden_checks", "__builtins__": __builtins__}
+    for code, _names in imports:
+        try:
+            exec(code, ns)
+        except Exception:  # noqa: BLE001 - an import the grader lacks: the check will say
+            pass
+    for name in names:
+        ns[name] = RemoteFunction(session, name)
+    if rng is not None:
+        ns["rng"] = rng
+    if hidden_setup:
+        exec(compile(hidden_setup, "<hidden checks setup>", "exec"), ns)
+    return ns
+
+
+def _case_seed(run_seed: int, grade_id: str, index: int) -> int:
+    digest = hashlib.sha256(f"{run_seed}:{grade_id}:{index}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def run_case(code: str, imports, setup, session: Session, names: list[str], seed: int,
+             budget: float) -> dict:
+    """Run one case's code here, its calls of student functions in the sandbox."""
+    import numpy as np
+
+    from ..checks._common import grading_seed
+
+    session.call_budget = budget
+    try:
+        with grading_seed(seed):
+            ns = _trusted_namespace(imports, setup, names, session, np.random.default_rng(seed))
+            exec(compile(code, "<grader check>", "exec"), ns)
+        return {"status": "passed"}
+    except StudentFailure as failure:
+        return failure_record(failure, str(failure.reply.get("name") or names[0]))
+    except AssertionError as error:
+        return {"status": "failed", "message": _clean_message(error)}
+    except NotImplementedError:
+        return {"status": "not_implemented"}
+    except Exception as error:  # noqa: BLE001 - the check could not use what came back
+        return {"status": "failed", "message": _clean_message(
+            f"the check could not use the value your function returned ({type(error).__name__})")}
+
+
+def student_names(nb, run_cells) -> list[str]:
+    """The functions the student's cells define (``def`` at top level)."""
+    names = set()
+    for i in run_cells:
+        tree, _ = mk.parse_text(nb.cells[i].source)
+        if tree is not None:
+            names |= {node.name for node in tree.body
+                      if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return sorted(names)
+
+
+# ---------------------------------------------------------------- flags (static)
+PROCESS_CALLS = {"system", "popen", "fork", "forkpty", "spawnl", "spawnv", "spawnve", "spawnlp",
+                 "execv", "execve", "execl", "execlp", "execvp", "posix_spawn", "Popen", "run",
+                 "call", "check_call", "check_output", "getoutput", "getstatusoutput"}
+
+
+def static_flags(nb, run_cells, given=frozenset()) -> list[str]:
+    """What the submission's code shows of cheating, read (never run) here. Cells the source
+    notebook itself holds (``given``, normalized: the set-up cell, say) are not read."""
+    flags = []
+    for i in run_cells:
+        source = nb.cells[i].source
+        if mk.normalize(source) in given:
+            continue
+        tree, _ = mk.parse_text(source)
+        if tree is None:
+            continue
+        modules = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    modules[alias.asname or alias.name.split(".")[0]] = alias.name
+                    if alias.name.startswith(("rnnlib.checks.", "rnnlib.coursework")):
+                        flags.append(f"imports the grading code ({alias.name})")
+                    if alias.name.split(".")[0] in ("subprocess", "multiprocessing", "pty"):
+                        flags.append(f"imports {alias.name} (starts processes)")
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                for alias in node.names:
+                    modules[alias.asname or alias.name] = f"{module}.{alias.name}"
+                if module.startswith(("rnnlib.checks", "rnnlib.coursework")) or (
+                        module == "rnnlib" and any(a.name == "coursework" for a in node.names)):
+                    flags.append(f"imports the grading code (from {module} import ...)")
+                if module.split(".")[0] in ("subprocess", "multiprocessing", "pty"):
+                    flags.append(f"imports from {module} (starts processes)")
+        for node in ast.walk(tree):
+            targets = []
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Attribute):
+                    base = target.value
+                    while isinstance(base, ast.Attribute):
+                        base = base.value
+                    if isinstance(base, ast.Name) and base.id in modules:
+                        flags.append(f"patches a module: {ast.unparse(target)[:80]} = ...")
+                if isinstance(target, ast.Subscript) and "sys.modules" in ast.unparse(target):
+                    flags.append("replaces a module in sys.modules")
+            if isinstance(node, ast.Call):
+                func = node.func
+                fname = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if fname == "setattr" and node.args and isinstance(node.args[0], ast.Name) \
+                        and node.args[0].id in modules:
+                    flags.append(f"patches a module: setattr({node.args[0].id}, ...)")
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                        and modules.get(func.value.id, "").split(".")[0] in ("os", "subprocess") \
+                        and fname in PROCESS_CALLS:
+                    flags.append(f"starts processes ({ast.unparse(func)[:60]})")
+        if re.search(r"rnnlib[\\/]+(checks|coursework)|chapters[\\/]|hidden_checks|job\.json|"
+                     r"grades\.csv|results[\\/]", source):
+            flags.append(f"code cell reads paths of the grading files")
+    return list(dict.fromkeys(flags))
+
+
+def event_flags(events) -> list[str]:
+    texts = {"process": "started a process ({})", "denied-file": "tried to open {} (outside "
+             "its sandbox)", "import": "imported {} (grading code)",
+             "patched-module": "patched a module at run time ({})",
+             "wraps-rnnlib": "uses rnnlib's own implementation ({})"}
+    return [texts[kind].format(detail[:120]) for kind, detail in events if kind in texts]
+
+
+# ---------------------------------------------------------------- grading
 def grade_notebook(submission, source_path, opts: Options, workdir, progress=None,
-                   executed_path=None) -> dict:
+                   executed_path=None, seed: int | None = None, slot: int = 0,
+                   forbidden=()) -> dict:
     """Grade one submitted notebook against its source; return the result dict."""
     workdir = Path(workdir)
-    (workdir / "run").mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     deadline = start + opts.total_timeout
     source = nbformat.read(source_path, as_version=4)
     exercises = find_exercises(source, where=Path(source_path).name)
+    hidden = attach_hidden(exercises, source_path)
     imports = source_imports(source, exercises)
     result = empty_result(exercises)
+    run_seed = secrets.randbits(63) if seed is None else int(seed)
+    result["seed"] = run_seed
+    result["sandboxed"] = bool(opts.sandbox)
 
     def save_progress():
         if progress:
@@ -341,62 +434,69 @@ def grade_notebook(submission, source_path, opts: Options, workdir, progress=Non
 
     save_progress()
     try:
-        nb = nbformat.read(submission, as_version=4)
+        text = Path(submission).read_text(encoding="utf-8")
+        nb = nbformat.reads(text, as_version=4)
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no list of cells")
     except Exception as error:  # noqa: BLE001 - whatever the file holds
         result["status"] = "unreadable"
         result["problems"].append(f"The file could not be read as a Jupyter notebook "
-                                  f"({type(error).__name__}: {str(error)[:200]}).")
+                                  f"({type(error).__name__}).")
         return score(result)
 
     run_cells, anchors = plan(nb, source, exercises)
     code_number = {i: n for n, i in enumerate(
         [i for i, c in enumerate(nb.cells) if c.cell_type == "code"], start=1)}
     status_of: dict[int, str] = {}
-    token = secrets.token_hex(16)
-    session = Session(opts, workdir, token)
+    watched = {ex_name: list(v) for ex_name, v in (hidden.watched or {}).items()}
+    session = Session(opts, workdir, slot, text, forbidden=forbidden, watched=watched)
     state = {"broken": None, "out_of_time": False}
+    trusted_ns = _trusted_namespace(imports, hidden.setup)
+    names_defined = student_names(nb, run_cells)
 
     def remaining() -> float:
         return deadline - time.monotonic()
 
+    def run_cell(i: int) -> dict:
+        reply = session.run(code_number[i], nb.cells[i].source, min(opts.cell_timeout, remaining()))
+        return reply
+
     def revive(upto: int) -> bool:
-        """Restart a dead or stuck kernel and re-run the cells before ``upto`` that worked."""
+        """Restart a dead or stuck sandbox and re-run the cells before ``upto`` that worked."""
         while not session.alive:
             if session.starts > opts.max_restarts:
-                state["broken"] = (f"The kernel had to be restarted {opts.max_restarts} times; "
-                                   "the rest of the notebook was not run.")
+                state["broken"] = (f"The Python process had to be restarted {opts.max_restarts} "
+                                   "times; the rest of the notebook was not run.")
                 return False
             try:
                 session.restart()
             except Exception as error:  # noqa: BLE001
-                state["broken"] = f"The grader could not restart the Python kernel: {error}"
+                state["broken"] = f"The grader could not restart the sandbox: {error}"
                 return False
             for i in run_cells[:upto]:
                 if status_of.get(i) in ("ok", "error") and remaining() > 1:
-                    session.run(nb.cells[i].source, min(opts.cell_timeout, remaining()))
-                    if not session.alive:      # this cell stops the kernel: never again
+                    run_cell(i)
+                    if not session.alive:      # this cell stops the sandbox: never again
                         status_of[i] = "died"
                         break
         return True
 
     def check(k: int, upto: int) -> None:
         ex, entry = exercises[k], result["exercises"][k]
-        for case, record in zip(ex.cases, entry["cases"]):
+        # the student's functions the checks may call; never a name the checks themselves use
+        names = sorted(set(ex.names) | {n for n in names_defined if n not in trusted_ns})
+        for index, (case, record) in enumerate(zip(ex.cases, entry["cases"])):
             if record["status"] != "not_run":
                 continue
             if state["broken"] or remaining() <= 1:
                 state["out_of_time"] = state["out_of_time"] or not state["broken"]
                 continue
+            if not session.alive and not revive(upto):
+                continue
             timeout = min(opts.cell_timeout, remaining())
-            spec = {"token": token, "code": case.code, "names": ex.names, "imports": imports,
-                    "time_limit": max(0.5, 0.8 * timeout)}
-            code = ("import rnnlib.coursework.harness as _rnnlib_grader\n"
-                    f"_rnnlib_grader.run_case({json.dumps(spec)!r});")
-            cell, status = session.run(code, timeout, history=False)
-            record.update(_outcome(cell, status, token))
-            if status == "died":       # the other cases would only stop the kernel again
+            record.update(run_case(case.code, imports, hidden.setup, session, names,
+                                   _case_seed(run_seed, ex.grade_id, index), timeout))
+            if record["status"] == "died":     # the other cases would only stop it again
                 for other in entry["cases"]:
                     if other["status"] == "not_run":
                         other.update(status="died")
@@ -409,7 +509,7 @@ def grade_notebook(submission, source_path, opts: Options, workdir, progress=Non
             session.start()
         except Exception as error:  # noqa: BLE001
             result["status"] = "error"
-            result["problems"].append(f"The grader could not start a Python kernel: {error}")
+            result["problems"].append(f"The grader could not start the sandbox: {error}")
             return score(result)
         at_cell: dict[int, list[int]] = {}
         for k, anchor in enumerate(anchors):
@@ -420,10 +520,14 @@ def grade_notebook(submission, source_path, opts: Options, workdir, progress=Non
                 status_of[i] = "not_run"
                 state["out_of_time"] = state["out_of_time"] or not state["broken"]
                 continue
-            cell = nb.cells[i]
-            executed, status = session.run(cell.source, min(opts.cell_timeout, remaining()))
-            cell.outputs, cell.execution_count = executed.outputs, executed.execution_count
-            status_of[i] = status
+            if not session.alive:
+                revive(pos)
+            reply = run_cell(i)
+            nb.cells[i].outputs = _outputs(reply)
+            nb.cells[i].execution_count = code_number[i]
+            status = reply.get("status")
+            status_of[i] = ("ok" if status == "ok" else "timeout" if status == "timeout"
+                            else "died" if status == "died" else "error")
             if not session.alive:
                 revive(pos)
             for k in at_cell.get(i, []):
@@ -431,6 +535,7 @@ def grade_notebook(submission, source_path, opts: Options, workdir, progress=Non
         for k, anchor in enumerate(anchors):
             if anchor is None:
                 check(k, len(run_cells))
+        session.collect_events()
     finally:
         session.close()
 
@@ -440,7 +545,7 @@ def grade_notebook(submission, source_path, opts: Options, workdir, progress=Non
             error = _error_of(nb.cells[anchor])
             result["exercises"][k]["anchor"] = {
                 "cell": code_number[anchor], "status": status_of.get(anchor, "not_run"),
-                "error": f"{error[0]}: {error[1]}" if error else None}
+                "error": f"{error[0]}" if error else None}
     for i in run_cells:
         st = status_of.get(i, "not_run")
         if st != "ok":
@@ -449,13 +554,30 @@ def grade_notebook(submission, source_path, opts: Options, workdir, progress=Non
                                     "status": st, "ename": error[0] if error else None,
                                     "evalue": error[1] if error else None})
     if session.starts > 1:
-        result["problems"].append(f"The Python kernel stopped or hung and was restarted "
+        result["problems"].append(f"The Python process stopped or hung and was restarted "
                                   f"{session.starts - 1} time(s); the cells before were run again.")
     if state["broken"]:
         result["problems"].append(state["broken"])
     if state["out_of_time"]:
         result["problems"].append(f"Grading stopped after {opts.total_timeout:g} s, the time limit "
                                   "for one notebook; what came after was not run.")
+    flags = static_flags(nb, run_cells, other_code_sources(source, exercises)) \
+        + event_flags(session.events)
+    score(result)
+    for k, ex in enumerate(exercises):
+        entry = result["exercises"][k]
+        if any("uses rnnlib's own implementation" in f and f"({n} calls" in f
+               for f in flags for n in ex.names):
+            entry["notes"].append("The exercise asks for your own code: your function calls "
+                                  "rnnlib's implementation of it.")
+        if entry["points"] == entry["max_points"] and entry["max_points"] > 0:
+            stub = [i for i in run_cells
+                    if (nb.cells[i].metadata.get("nbgrader") or {}).get("grade_id") == ex.grade_id
+                    and "NotImplementedError" in nb.cells[i].source]
+            if stub:
+                flags.append(f"full marks for {ex.grade_id} although its cell still raises "
+                             "NotImplementedError")
+    result["flags"] = list(dict.fromkeys(flags))
     result["seconds"] = round(time.monotonic() - start, 2)
     if executed_path:
         try:
@@ -465,12 +587,29 @@ def grade_notebook(submission, source_path, opts: Options, workdir, progress=Non
     return score(result)
 
 
+def _outputs(reply: dict) -> list:
+    outputs = []
+    text = reply.get("output")
+    if isinstance(text, str) and text:
+        outputs.append(nbformat.v4.new_output("stream", name="stdout", text=text))
+    status = reply.get("status")
+    if status not in (None, "ok"):
+        ename = {"timeout": "Timeout", "died": "DeadKernel", "exit": "SystemExit",
+                 "memory": "MemoryError", "not_implemented": "NotImplementedError"}.get(
+            status, sanitized_ename(reply.get("ename")))
+        outputs.append(nbformat.v4.new_output("error", ename=ename, evalue="",
+                                              traceback=_own_lines(reply)))
+    return outputs
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     opts = Options.from_dict(job.get("options", {}))
     result = grade_notebook(job["submission"], job["source"], opts, job["workdir"],
-                            progress=job.get("progress"), executed_path=job.get("executed"))
+                            progress=job.get("progress"), executed_path=job.get("executed"),
+                            seed=job.get("seed"), slot=int(job.get("slot", 0)),
+                            forbidden=job.get("forbidden", []))
     result["options"] = asdict(opts)
     result["runner_version"] = RUNNER_VERSION
     write_json_atomic(job["result"], result)
