@@ -11,7 +11,8 @@
 #   make student    the student edition of the labs and assignments
 #   make lock       re-resolve requirements*.txt from pyproject.toml (keeps the pinned versions;
 #                   make lock UPGRADE=1 moves every pin to its newest release)
-#   make check-lock fail if the lock files are not what make lock would write
+#   make check-lock fail if the lock files are not what make lock would write, or if a pinned
+#                   package lacks a wheel for a supported Python on Linux or Apple-silicon macOS
 #   make check-skips  after make test PYTEST_ARGS=--junitxml=test-results.xml: fail if a
 #                   browser test was skipped (CI runs them all)
 #   make contrib    a contributor's set-up: pre-commit hooks and nbdime's notebook diffs
@@ -93,6 +94,12 @@ check-lock: lab-env
 	    $(LOCK_FLAGS) -c requirements.txt -o $$tmp/requirements-lab.txt && \
 	  diff -u requirements.txt $$tmp/requirements.txt && diff -u requirements-lab.txt $$tmp/requirements-lab.txt && \
 	  rm -rf $$tmp && echo "The lock matches pyproject.toml."
+	@for v in $$($(PYTHON) tools/check_python.py --versions); do \
+	  for p in x86_64-manylinux_2_28 aarch64-manylinux_2_28 aarch64-apple-darwin; do \
+	    $(VENV)/bin/uv pip compile -q --no-header requirements-lab.txt --python-version $$v \
+	      --python-platform $$p --only-binary :all: > /dev/null || \
+	      { echo "error: requirements-lab.txt has no wheels for Python $$v on $$p" >&2; exit 1; }; \
+	  done; done; echo "Every pin has wheels for Python $$($(PYTHON) tools/check_python.py --versions) on Linux (x86_64, arm64) and macOS (arm64)."
 
 contrib: lab-env
 	$(VENV)/bin/pre-commit install

@@ -1,6 +1,7 @@
 """Check that a Python interpreter can host the book's environment; say why not in one line.
 
     python3 tools/check_python.py      # exit 0, or 1 with one line on stderr
+    python3 tools/check_python.py --versions    # the supported versions: 3.11 3.12 ...
 
 `make` runs this (through tools/setup_env.py) before it creates `.venv`. It is written to run
 on any Python 3, so that an old interpreter gets this message and not a syntax error.
@@ -72,7 +73,15 @@ def problem():
             or venv_problem(sys.version_info, sys.executable))
 
 
+def versions():
+    """["3.11", "3.12", ...]: every supported minor version."""
+    return ["3.{}".format(minor) for minor in range(SUPPORTED[0][1], SUPPORTED[1][1] + 1)]
+
+
 def main():
+    if sys.argv[1:] == ["--versions"]:
+        print(" ".join(versions()))
+        return 0
     message = problem()
     if message:
         sys.stderr.write(message + "\n")

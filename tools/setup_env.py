@@ -38,8 +38,11 @@ class SetupError(Exception):
 
 
 def digest(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError as error:
+        raise SetupError("cannot read {}: {}".format(path, error.strerror))
 
 
 def read_marker(env, name=MARKER):
