@@ -252,9 +252,12 @@ def test_site_is_ready_for_github_pages(built):
 
 def test_site_links_to_the_repository_without_dot_segments(built):
     page = (built / "chapters" / "03_ngrams_vs_sequence_models.html").read_text(encoding="utf-8")
-    assert f"{REPOSITORY}/blob/main/chapters/03_ngrams_vs_sequence_models.ipynb" in page
-    assert "/./" not in page
-    assert "colab.research.google.com/github/" + REPOSITORY.split("github.com/")[1] in page
+    owner_repo = REPOSITORY.split("github.com/")[1]
+    notebook = "chapters/03_ngrams_vs_sequence_models.ipynb"
+    assert f"https://colab.research.google.com/github/{owner_repo}/blob/main/{notebook}" in page
+    assert f"https://mybinder.org/v2/gh/{owner_repo}/main?urlpath=lab/tree/{notebook}" in page
+    assert f'href="{REPOSITORY}"' in page                       # the repository button
+    assert "/./" not in page and "tree/./" not in page
     assert f'<link rel="canonical" href="{pages_url()}chapters/03_ngrams_vs_sequence_models.html"' in page
 
 
