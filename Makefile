@@ -35,11 +35,14 @@ LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compi
 .PHONY: book serve test lab bench notebooks models browser clean distclean student \
         env lab-env lock check-lock check-skips contrib
 
+# PYTHON given on the command line or in the environment: .venv must be built with it.
+SETUP_FLAGS := $(if $(filter command line environment,$(origin PYTHON)),--same-python)
+
 env:
-	@$(PYTHON) tools/setup_env.py
+	@$(PYTHON) tools/setup_env.py $(SETUP_FLAGS)
 
 lab-env:
-	@$(PYTHON) tools/setup_env.py --lab
+	@$(PYTHON) tools/setup_env.py --lab $(SETUP_FLAGS)
 
 book: env
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
@@ -107,7 +110,7 @@ contrib: lab-env
 	@echo "pre-commit runs ruff and the notebook cleaner on every commit; git diff shows notebooks with nbdime."
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache test-results.xml
 
 distclean: clean
 	rm -rf $(VENV) .venvs $(VENV).new

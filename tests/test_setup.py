@@ -299,3 +299,26 @@ def test_check_skips_passes_when_browser_tests_ran(tmp_path, capsys):
                               ("tests.test_browser", "test_search", None)])
     assert check_skips.main([report, "browser"]) == 0
     assert "1 other skips allowed" in capsys.readouterr().out
+
+
+def test_an_environment_of_another_python_is_rebuilt_when_make_names_one(tmp_path, no_ensurepip):
+    """`make PYTHON=python3.13 ...` with a .venv of Python 3.9: rebuilt (here the rebuild then
+    stops at the missing ensurepip), and without --same-python it is kept."""
+    root = tmp_path / "book"
+    env = root / ".venvs" / "old"
+    (env / "bin").mkdir(parents=True)
+    os.symlink(sys.executable, env / "bin" / "python")
+    for name in ("requirements.txt", "pyproject.toml"):
+        (root / name).write_text("")
+    setup_env.write_marker(str(env), setup_env.MARKER, {
+        "requirements.txt": setup_env.digest(str(root / "requirements.txt")),
+        "pyproject.toml": setup_env.digest(str(root / "pyproject.toml")), "python": "3.9.1"})
+    os.symlink(".venvs/old", root / ".venv")
+    command = [sys.executable, str(TOOLS / "setup_env.py"), "--root", str(root)]
+    kept = subprocess.run(command, capture_output=True, text=True, env=no_ensurepip)
+    assert kept.returncode == 0 and kept.stdout == "" and kept.stderr == ""
+    rebuilt = subprocess.run(command + ["--same-python"], capture_output=True, text=True,
+                             env=no_ensurepip)
+    assert "note: .venv uses Python 3.9.1; building it with Python 3." in rebuilt.stdout
+    assert rebuilt.returncode == 1 and "`ensurepip`" in rebuilt.stderr
+    assert os.path.realpath(root / ".venv") == str(env)       # left as it was

@@ -185,13 +185,18 @@ def lab(root, target, lab_hash):
     write_marker(target, LAB_MARKER, {"requirements-lab.txt": lab_hash})
 
 
-def setup(root, python, with_lab=False):
+def setup(root, python, with_lab=False, same_python=False):
     want = {"requirements.txt": digest(os.path.join(root, "requirements.txt")),
             "pyproject.toml": digest(os.path.join(root, "pyproject.toml"))}
     target, problem = current_env(root)
     have = read_marker(target) if target and not problem else None
     if problem and target is not None:
         print("note: {}; building it again".format(problem))
+    running = "{}.{}".format(*sys.version_info[:2])
+    if same_python and have and have.get("python", "").rsplit(".", 1)[0] != running:
+        print("note: .venv uses Python {}; building it with Python {} as asked".format(
+            have.get("python"), running))
+        have = None
     if have is None or have.get("requirements.txt") != want["requirements.txt"]:
         target = build(root, python, want)
         switch(root, target)
@@ -210,10 +215,14 @@ def setup(root, python, with_lab=False):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", action="store_true", help="also install requirements-lab.txt")
+    parser.add_argument("--same-python", action="store_true",
+                        help="rebuild .venv if it was built with another Python version "
+                             "(make passes it when PYTHON is given)")
     parser.add_argument("--root", default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        setup(os.path.abspath(args.root), sys.executable, with_lab=args.lab)
+        setup(os.path.abspath(args.root), sys.executable, with_lab=args.lab,
+              same_python=args.same_python)
     except SetupError as error:
         sys.stderr.write("error: {}\n".format(error).replace("error: error: ", "error: "))
         return 1
