@@ -2,7 +2,7 @@
 
 For every (level, split) of chapter 12 this fits Kneser–Ney and Jelinek–Mercer (interpolated)
 models of several orders on the training text, scores each on the validation text, and keeps
-all the numbers, with the test perplexity of every candidate, in ``models/ngram_baselines.json``.
+all the numbers, with the test perplexity of every candidate, in ``rnnlib/models/ngram_baselines.json``.
 The best model is the one with the lowest *validation* perplexity; its test perplexity is the
 number the recurrent models are compared with. Vocabularies are those of the recurrent models
 (:func:`rnnlib.lm_data.load_corpus` with the same ``min_count``), so the predictions are the same.
@@ -22,7 +22,7 @@ from rnnlib.ngram import NGramLM
 #: The candidates: (level, min_count, orders).
 GRID = {"word": (3, [1, 2, 3, 4, 5]), "char": (1, [3, 4, 5, 6, 7, 8, 9, 10])}
 SMOOTHINGS = ("kneser_ney", "interpolated")
-OUT = Path(__file__).resolve().parent.parent / "models" / "ngram_baselines.json"
+OUT = Path(__file__).resolve().parent.parent / "rnnlib" / "models" / "ngram_baselines.json"
 
 
 def sweep(level: str, split: str) -> dict:

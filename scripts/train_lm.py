@@ -4,7 +4,7 @@ Deterministic given ``--seed`` (on one machine, with one BLAS thread count). For
 command that trained the book's word-level GRU (``scripts/book_models.sh`` has them all)::
 
     python scripts/train_lm.py --split within_play --level word --min-count 3 --cell gru \\
-        --n-hidden 200 --tie --dropout 0.25 --bptt 32 --epochs 12 --out models/word_gru_within_play
+        --n-hidden 200 --tie --dropout 0.25 --bptt 32 --epochs 12 --out rnnlib/models/word_gru_within_play
 
 The model is written as ``<out>.npz`` and ``<out>.json`` (:func:`rnnlib.serialization.save_model`),
 the weights in float16 unless ``--store-dtype float32``. The JSON's ``extra`` records the

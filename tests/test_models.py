@@ -14,7 +14,7 @@ from rnnlib.ngram import NGramLM
 from rnnlib.serialization import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = ROOT / "models"
+MODELS = ROOT / "rnnlib" / "models"
 NAMES = [f"{level}_{cell}_{split}" for level in ("word", "char") for cell in ("gru", "rnn")
          for split in ("within_play", "by_play")]
 MAX_BYTES = 5 * 2 ** 20           # each weights file; all of them together stay a few MB

@@ -7,6 +7,8 @@ import nbformat
 import pytest
 import yaml
 
+from rnnlib import book
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
@@ -65,12 +67,58 @@ def test_one_title_and_learning_goals(notebook):
     assert "You will learn" in markdown or "## Goal" in markdown, f"{path.name}: no learning goals"
 
 
-def test_first_code_cell_installs_on_colab_and_is_hidden(notebook):
+def test_first_code_cell_installs_the_release_on_colab_and_is_hidden(notebook):
     path, nb = notebook
     first = code_cells(nb)[0]
     assert "google.colab" in first.source and "pip" in first.source, \
         f"{path.name}: the first code cell should install rnnlib on Colab"
+    assert f"git+{book.REPOSITORY}@{book.RELEASE}" in first.source, \
+        f"{path.name}: the install cell must install the release rnnlib.book.RELEASE ({book.RELEASE}) " \
+        f"from {book.REPOSITORY}, never a moving branch"
     assert "hide-input" in first.metadata.get("tags", []), f"{path.name}: hide the install cell's input"
+
+
+def test_the_repository_is_named_once():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert config["repository"]["url"] == book.REPOSITORY, \
+        "_config.yml's repository.url (the launch buttons) differs from rnnlib.book.REPOSITORY"
+
+
+def test_folded_cells_are_folded_in_jupyter_too(notebook):
+    """What the book folds (setup, solutions) JupyterLab folds as well: the notebook is the book."""
+    path, nb = notebook
+    for i, cell in enumerate(nb.cells):
+        if "hide-input" in cell.metadata.get("tags", []):
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, \
+                f"{path.name}: cell {i} is folded on the site (hide-input) but not in Jupyter: " \
+                "set metadata.jupyter.source_hidden"
+
+
+def test_no_build_time_only_content(notebook):
+    """No number filled in by {glue}, no code pulled in by literalinclude: outside the HTML
+    build the reader would see the directive instead of the content."""
+    path, nb = notebook
+    for i, cell in enumerate(nb.cells):
+        for marker in ("{glue", "literalinclude", "import glue"):
+            assert marker not in cell.source, f"{path.name}: cell {i} uses {marker!r}"
+
+
+def test_student_edition_folds_setup_and_shows_exercises(notebook, tmp_path):
+    from rnnlib.coursework import release
+
+    path, nb = notebook
+    if "_lab_" not in path.name and "_assignment_" not in path.name:
+        pytest.skip("only labs and assignments are handed out")
+    [out] = release.release([path], tmp_path)
+    student = nbformat.read(out, as_version=4)
+    setup = code_cells(student)[1]
+    assert setup.metadata.get("jupyter", {}).get("source_hidden") is True, \
+        f"{path.name}: the student edition shows the setup cell unfolded"
+    stubs = [c for c in student.cells if "raise NotImplementedError()" in c.source]
+    assert stubs, f"{path.name}: no exercise stubs in the student edition"
+    for cell in stubs:
+        assert not cell.metadata.get("jupyter", {}).get("source_hidden"), \
+            f"{path.name}: a cell the student must write in is folded"
 
 
 def test_every_figure_has_caption_and_alt_text(notebook):

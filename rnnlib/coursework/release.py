@@ -9,8 +9,8 @@ For every cell of a source notebook:
   region; ``### BEGIN HIDDEN TESTS`` regions are deleted; sphinx-exercise ``{solution}``
   blocks are deleted from prose;
 - outputs, execution counts and all metadata but a short list (tags, nbgrader,
-  mystnb, slideshow) are dropped; the hiding tags (``hide-input`` ...) come off solution
-  cells, which the student must see;
+  mystnb, slideshow, jupyter) are dropped; the hiding tags (``hide-input`` ...) and
+  JupyterLab's ``source_hidden`` come off solution cells, which the student must see;
 - nbgrader metadata is added (as ``annotate`` would), and the notebook metadata records the
   source notebook's name, which the grader uses to match a submission to its source.
 
@@ -32,7 +32,7 @@ from .exercises import find_exercises, tags
 from ._files import write_text_atomic
 from .nbgrader_meta import annotate
 
-KEEP_CELL_METADATA = ("tags", "nbgrader", "mystnb", "slideshow")
+KEEP_CELL_METADATA = ("tags", "nbgrader", "mystnb", "slideshow", "jupyter")
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 DEFAULT_OUT = Path("_build") / "student"
 DEFAULT_PATTERNS = ("*_lab_*.ipynb", "*_assignment_*.ipynb")
@@ -87,6 +87,10 @@ def student_edition(nb, name: str = ""):
             meta["tags"] = [t for t in meta["tags"] if t not in mk.HIDING_TAGS]
             if not meta["tags"]:
                 del meta["tags"]
+        if mk.has_solution(cell.source) and "jupyter" in meta:
+            meta["jupyter"].pop("source_hidden", None)
+            if not meta["jupyter"]:
+                del meta["jupyter"]
         if cell.cell_type == "code":
             new = nbformat.v4.new_code_cell(text, metadata=meta)
         elif cell.cell_type == "markdown":
