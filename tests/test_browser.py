@@ -11,7 +11,7 @@ and prints every instance it found. Screenshots of three pages are saved for rev
 import functools
 import http.server
 import re
-import shutil
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -20,17 +20,18 @@ import pytest
 
 from conftest import HTML, ROOT
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+sys.path.insert(0, str(ROOT / "tools"))
+from browser import find as find_browser  # noqa: E402
+
+# CHROMIUM=/path/to/browser chooses it; see tools/browser.py for where else it is looked for.
+CHROMIUM, NO_BROWSER = find_browser()
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 REVIEW_PAGES = ["intro.html", "chapters/03_ngrams_vs_sequence_models.html",
                 "chapters/12_training_language_models.html", "appendix/notation.html"]
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="Chromium is not installed, so the browser test cannot run; `make test` installs "
-           "Debian's chromium with apt-get where it can (as root)")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=f"the browser test cannot run: {NO_BROWSER}")
 
 # Runs in the page once it has loaded: waits for MathJax, forces lazy images to load, then
 # reports what a reader would see.

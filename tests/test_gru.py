@@ -105,7 +105,6 @@ def test_pytorch_layout_gives_identical_states_and_round_trips():
 
 
 def test_keras_layout_round_trips_and_matches_pytorch():
-    rng = np.random.default_rng(6)
     _, params, x, h0 = setup(True)
     keras = to_keras(params)
     assert keras["kernel"].shape == (4, 18) and keras["recurrent_kernel"].shape == (6, 18)

@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from test_browser import CHROMIUM, FLAGS, SCREENSHOTS
+from test_browser import CHROMIUM, FLAGS, NO_BROWSER, SCREENSHOTS
 
 JUPYTER = Path(sys.executable).with_name("jupyter")
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
@@ -32,8 +32,7 @@ SCREENSHOT_OF = {"full/03_ngrams_vs_sequence_models.ipynb", "full/09_lab_vanilla
 RAW = ("{glue", ":::{", "```{", "literalinclude", "{numref}`", "{eq}`", "{doc}`")
 
 pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed, so JupyterLab cannot be "
-                       "tested in a browser; `make test` installs Debian's chromium where it can"),
+    pytest.mark.skipif(CHROMIUM is None, reason=f"JupyterLab cannot be tested in a browser: {NO_BROWSER}"),
     pytest.mark.skipif(not JUPYTER.exists() or shutil.which("jupyter-lab", path=str(JUPYTER.parent)) is None,
                        reason="JupyterLab is not installed (pip install --no-deps -r requirements-lab.txt)"),
 ]

@@ -11,7 +11,18 @@ from rnnlib import book
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
-TOC = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+
+
+def toc_files(node) -> set[str]:
+    """Every `file:` entry of a parsed _toc.yml, at any depth (comments are not entries)."""
+    if isinstance(node, dict):
+        return ({node["file"]} if "file" in node else set()).union(*map(toc_files, node.values()))
+    if isinstance(node, list):
+        return set().union(*map(toc_files, node))
+    return set()
+
+
+TOC = toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")))
 
 
 def code_cells(nb):
@@ -25,6 +36,12 @@ def notebook(request):
 
 def test_there_are_notebooks():
     assert NOTEBOOKS, "no chapter notebooks found under chapters/"
+
+
+def test_toc_files_reads_entries_not_text():
+    toc = yaml.safe_load("root: intro\nchapters:\n  - file: chapters/a\n    sections:\n"
+                         "      - file: chapters/b\n  # - file: chapters/c\n")
+    assert toc_files(toc) == {"chapters/a", "chapters/b"}
 
 
 def test_listed_in_the_table_of_contents(notebook):

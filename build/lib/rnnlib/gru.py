@@ -1,0 +1,362 @@
+r"""The gated recurrent unit (GRU): forward and backward, both reset conventions, conversions.
+
+The book's convention (Cho et al. 2014, in the notation of the notation table):
+
+.. math::
+
+    \Gamma_u &= \sigma\big(W_u [h^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_u\big)
+        \qquad \text{(update gate)}\\
+    \Gamma_r &= \sigma\big(W_r [h^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_r\big)
+        \qquad \text{(relevance, or reset, gate)}\\
+    \tilde h^{\langle t \rangle} &= \tanh\big(W_c [\Gamma_r \odot h^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_c\big)\\
+    h^{\langle t \rangle} &= \Gamma_u \odot \tilde h^{\langle t \rangle} + (1 - \Gamma_u) \odot h^{\langle t-1 \rangle}
+
+``W_u``, ``W_r``, ``W_c`` have shape :math:`(n_h, n_h + n_x)` and act on :math:`[h; x]`,
+hidden part first: ``W[:, :n_h]`` multiplies the state, ``W[:, n_h:]`` the input.
+
+With ``reset_after=True`` the reset gate is applied *after* the recurrent product, the form
+of cuDNN, PyTorch and Keras:
+
+.. math:: \tilde h^{\langle t \rangle} = \tanh\big(W_{cx} x^{\langle t \rangle} + b_c
+          + \Gamma_r \odot (W_{ch} h^{\langle t-1 \rangle} + b_{ch})\big),
+
+with :math:`W_c = [W_{ch} \mid W_{cx}]` and one more bias ``b_ch``. It is a different model
+(the two agree only when :math:`\Gamma_r` is all ones), chosen because the recurrent products
+of all three gates can then be computed in one matrix product. PyTorch and Keras also write
+:math:`z = 1 - \Gamma_u`; :func:`from_pytorch`, :func:`to_pytorch`, :func:`from_keras` and
+:func:`to_keras` convert weights between their layouts and this one.
+
+Speed: the input projections of every gate and every step are one matrix product before the
+loop; inside it, one ``(batch, n_h) @ (n_h, 2 n_h)`` product for the gates (three for
+``reset_after``) and one for the candidate; weight gradients are one product each after the
+backward loop.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .layers import (_check_cache, _check_keys, _check_rng, _check_same_dtype, _check_size, _param,
+                     _upstream, init_orthogonal)
+from .ops import _as_float, _check_finite
+from .scan import scan
+
+__all__ = ["gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward", "init_gru",
+           "gru_param_count", "from_pytorch", "to_pytorch", "from_keras", "to_keras",
+           "GRU_PARAMS", "GRUCache"]
+
+#: Parameter names; ``reset_after=True`` adds ``b_ch``.
+GRU_PARAMS = ("W_u", "W_r", "W_c", "b_u", "b_r", "b_c")
+
+
+def _sigmoid(z):
+    # ops.sigmoid without its finiteness check (the inputs were checked once), and with one
+    # division: e^{-|z|} never overflows, and both branches keep full relative precision
+    # (the tanh form (1 + tanh(z/2))/2 is cheaper but loses digits where sigma is tiny).
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+class GRUCache(NamedTuple):
+    """What :func:`gru_backward` needs (per-step arrays are ``(batch, T, n_h)``)."""
+
+    x: np.ndarray
+    h0: np.ndarray
+    hs: np.ndarray
+    u: np.ndarray          #: update gate Γ_u
+    r: np.ndarray          #: reset gate Γ_r
+    c: np.ndarray          #: candidate h~
+    rec: np.ndarray        #: Γ_r ⊙ h_prev (reset before) or W_ch h_prev + b_ch (reset after)
+    params: dict
+    reset_after: bool
+
+
+def _check_params(params, reset_after: bool):
+    keys = GRU_PARAMS + (("b_ch",) if reset_after else ())
+    _check_keys(params, keys, "GRU" + (" (reset_after=True)" if reset_after else ""))
+    W_u = _param(params, "W_u", 2, "(n_h, n_h + n_x)")
+    n_h = W_u.shape[0]
+    n_x = W_u.shape[1] - n_h
+    if n_x < 1:
+        raise ValueError(f"params['W_u'] must have shape (n_h, n_h + n_x) with n_x >= 1; got "
+                         f"{W_u.shape}, which leaves no columns for the input")
+    for key in keys:
+        ndim, shape = (2, (n_h, n_h + n_x)) if key.startswith("W") else (1, (n_h,))
+        p = _param(params, key, ndim, "(n_h, n_h + n_x)" if ndim == 2 else "(n_h,)")
+        if p.shape != shape:
+            raise ValueError(f"params[{key!r}] must have shape {shape} to match params['W_u'] "
+                             f"{W_u.shape} (n_h = {n_h}, n_x = {n_x}), got {p.shape}")
+        _check_same_dtype(p, f"params[{key!r}]", W_u.dtype, "params['W_u']")
+    return n_h, n_x
+
+
+def gru_forward(x, h0, params: dict, reset_after: bool = False):
+    r"""Run a GRU over a sequence.
+
+    Parameters
+    ----------
+    x : array_like, shape (batch, T, n_x)
+    h0 : array_like, shape (batch, n_h)
+        The initial state. Test with a nonzero one: with :math:`h^{\langle 0 \rangle} = 0`
+        the reset gate has nothing to act on at the first step.
+    params : dict
+        ``W_u``, ``W_r``, ``W_c`` (n_h, n_h + n_x); ``b_u``, ``b_r``, ``b_c`` (n_h,); and
+        ``b_ch`` (n_h,) when ``reset_after``.
+    reset_after : bool
+        Apply the reset gate after the recurrent product (cuDNN/PyTorch/Keras form).
+
+    Returns
+    -------
+    hs : ndarray, shape (batch, T, n_h)
+    cache : GRUCache
+    """
+    if not isinstance(reset_after, bool):
+        raise TypeError(f"reset_after must be True or False, got {reset_after!r}")
+    n_h, n_x = _check_params(params, reset_after)
+    dtype = params["W_u"].dtype
+    x = _as_float(x, "x", dtype)
+    if x.ndim != 3 or x.shape[2] != n_x or x.shape[1] == 0:
+        raise ValueError(f"x must have shape (batch, T, n_x) with T >= 1 and n_x = {n_x} "
+                         f"(params['W_u'] is {params['W_u'].shape}), got {x.shape}")
+    _check_same_dtype(x, "x", dtype, "params['W_u']")
+    _check_finite(x, "x")
+    h0 = _as_float(h0, "h0", dtype)
+    if h0.shape != (x.shape[0], n_h):
+        raise ValueError(f"h0 must have shape (batch, n_h) = {(x.shape[0], n_h)}, got {h0.shape}")
+    _check_same_dtype(h0, "h0", dtype, "params['W_u']")
+    _check_finite(h0, "h0")
+
+    W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
+    # Input projections of all three gates at every step: one product, before the loop.
+    W_x = np.concatenate([W_u[:, n_h:], W_r[:, n_h:], W_c[:, n_h:]])          # (3 n_h, n_x)
+    b = np.concatenate([params["b_u"], params["b_r"], params["b_c"]])
+    projected = (x @ W_x.T + b).swapaxes(0, 1)                                # (T, batch, 3 n_h)
+    if reset_after:   # all three recurrent products at once
+        W_hid = np.concatenate([W_u[:, :n_h], W_r[:, :n_h], W_c[:, :n_h]]).T   # (n_h, 3 n_h)
+        b_ch = params["b_ch"]
+    else:
+        W_hid = np.concatenate([W_u[:, :n_h], W_r[:, :n_h]]).T                 # (n_h, 2 n_h)
+        W_ch_T = W_c[:, :n_h].T
+
+    def step(h_prev, xw):
+        hw = h_prev @ W_hid
+        gates = _sigmoid(xw[:, :2 * n_h] + hw[:, :2 * n_h])       # both gates in one call
+        u, r = gates[:, :n_h], gates[:, n_h:]
+        if reset_after:
+            rec = hw[:, 2 * n_h:] + b_ch                       # W_ch h_prev + b_ch
+            c = np.tanh(xw[:, 2 * n_h:] + r * rec)
+        else:
+            rec = r * h_prev                                   # Γ_r ⊙ h_prev
+            c = np.tanh(xw[:, 2 * n_h:] + rec @ W_ch_T)
+        h = u * c + (1 - u) * h_prev
+        return h, np.stack([h, u, r, c, rec])
+
+    outs, _ = scan(step, projected, h0)                           # (T, 5, batch, n_h)
+    hs, u, r, c, rec = (np.ascontiguousarray(a.swapaxes(0, 1)) for a in outs.swapaxes(0, 1))
+    return hs, GRUCache(x, h0, hs, u, r, c, rec, params, reset_after)
+
+
+def gru_backward(dhs, cache: GRUCache):
+    r"""Backpropagation through time for :func:`gru_forward`.
+
+    Per step, with :math:`a_u, a_r, a_c` the pre-activations of :math:`\Gamma_u, \Gamma_r,
+    \tilde h` and :math:`dh` the gradient reaching :math:`h^{\langle t \rangle}` (from outside
+    plus from step :math:`t+1`):
+
+    .. math::
+
+        da_c &= dh \odot \Gamma_u \odot (1 - \tilde h^2), \qquad
+        da_u = dh \odot (\tilde h - h^{\langle t-1 \rangle}) \odot \Gamma_u (1 - \Gamma_u),\\
+        dh^{\langle t-1 \rangle} &= dh \odot (1 - \Gamma_u) + \text{(through the gates and
+        the candidate)},
+
+    and the reset gate's share depends on the convention (before: through
+    :math:`\Gamma_r \odot h^{\langle t-1 \rangle}`; after: through
+    :math:`\Gamma_r \odot (W_{ch} h^{\langle t-1 \rangle} + b_{ch})`).
+
+    Returns
+    -------
+    dx : ndarray, shape (batch, T, n_x)
+    dh0 : ndarray, shape (batch, n_h)
+    grads : dict
+        Keyed like the params.
+    """
+    _check_cache(cache, GRUCache, "gru_forward")
+    hs, u, r, c, rec, params = cache.hs, cache.u, cache.r, cache.c, cache.rec, cache.params
+    dhs = _upstream(dhs, hs.shape, hs.dtype, "dhs", "GRU")
+    batch, T, n_h = hs.shape
+    W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
+    W_ch = W_c[:, :n_h]
+    W_urh = np.concatenate([W_u[:, :n_h], W_r[:, :n_h]])            # (2 n_h, n_h)
+    h_prev = np.concatenate([cache.h0[:, None], hs[:, :-1]], axis=1)        # h^{<t-1>} for every t
+    # Everything that does not depend on the gradient flowing back is computed for all steps
+    # at once, so the loop over time holds only what must be sequential.
+    keep = 1 - u                                        # d h / d h_prev along the memory path
+    A_c = u * (1 - c * c)                               # da_c = dh * A_c
+    A_u = (c - h_prev) * u * keep                       # da_u = dh * A_u
+    A_r = (rec if cache.reset_after else h_prev) * r * (1 - r)
+    # Pre-activation gradients of every step, filled by the loop: [da_u, da_r, da_c].
+    da = np.empty((batch, T, 3 * n_h), dtype=hs.dtype)
+    drec_all = np.empty_like(hs) if cache.reset_after else None
+    dh_next = np.zeros((batch, n_h), dtype=hs.dtype)
+    for t in range(T - 1, -1, -1):
+        dh = dhs[:, t] + dh_next
+        da_c = np.multiply(dh, A_c[:, t], out=da[:, t, 2 * n_h:])
+        np.multiply(dh, A_u[:, t], out=da[:, t, :n_h])
+        if cache.reset_after:
+            drec = np.multiply(da_c, r[:, t], out=drec_all[:, t])     # d(W_ch h_prev + b_ch)
+            np.multiply(da_c, A_r[:, t], out=da[:, t, n_h:2 * n_h])
+            dh_next = dh * keep[:, t] + drec @ W_ch
+        else:
+            drh = da_c @ W_ch                                         # d(Γ_r ⊙ h_prev)
+            np.multiply(drh, A_r[:, t], out=da[:, t, n_h:2 * n_h])
+            dh_next = dh * keep[:, t] + drh * r[:, t]
+        dh_next += da[:, t, :2 * n_h] @ W_urh          # both gates' share in one product
+
+    # Weight gradients: one product each over all steps and examples.
+    flat = lambda a: a.reshape(-1, a.shape[-1])
+    da_f, x_f, hp_f = flat(da), flat(cache.x), flat(h_prev)
+    dW_x = da_f.T @ x_f                                                 # (3 n_h, n_x)
+    dW_urh = da_f[:, :2 * n_h].T @ hp_f                              # both gates at once
+    dW_uh, dW_rh = dW_urh[:n_h], dW_urh[n_h:]
+    if cache.reset_after:
+        dW_ch = flat(drec_all).T @ hp_f
+    else:
+        dW_ch = da_f[:, 2 * n_h:].T @ flat(rec)                         # rec = Γ_r ⊙ h_prev
+    db = da_f.sum(axis=0)
+    grads = {
+        "W_u": np.concatenate([dW_uh, dW_x[:n_h]], axis=1),
+        "W_r": np.concatenate([dW_rh, dW_x[n_h:2 * n_h]], axis=1),
+        "W_c": np.concatenate([dW_ch, dW_x[2 * n_h:]], axis=1),
+        "b_u": db[:n_h], "b_r": db[n_h:2 * n_h], "b_c": db[2 * n_h:],
+    }
+    if cache.reset_after:
+        grads["b_ch"] = flat(drec_all).sum(axis=0)
+    W_x = np.concatenate([W_u[:, n_h:], W_r[:, n_h:], W_c[:, n_h:]])
+    return da @ W_x, dh_next, grads
+
+
+def gru_step_forward(x, h_prev, params: dict, reset_after: bool = False):
+    """One GRU step: :func:`gru_forward` on a sequence of length 1.
+
+    ``x`` is ``(batch, n_x)``, ``h_prev`` ``(batch, n_h)``; returns ``(h, cache)``.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"x must have shape (batch, n_x), got {x.shape}")
+    hs, cache = gru_forward(x[:, None], h_prev, params, reset_after)
+    return hs[:, 0], cache
+
+
+def gru_step_backward(dh, cache: GRUCache):
+    """Gradients of one step: returns ``(dx, dh_prev, grads)``."""
+    dh = np.asarray(dh)
+    if dh.ndim != 2:
+        raise ValueError(f"dh must have shape (batch, n_h), got {dh.shape}")
+    dx, dh_prev, grads = gru_backward(dh[:, None], cache)
+    return dx[:, 0], dh_prev, grads
+
+
+def init_gru(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64,
+             reset_after: bool = False) -> dict:
+    """GRU parameters: input parts Glorot-uniform, recurrent parts orthogonal, biases zero."""
+    _check_rng(rng)
+    n_x, n_h = _check_size(n_x, "n_x"), _check_size(n_h, "n_h")
+    limit = np.sqrt(6.0 / (n_x + n_h))
+    params = {}
+    for gate in "urc":
+        params[f"W_{gate}"] = np.concatenate(
+            [init_orthogonal(n_h, rng), rng.uniform(-limit, limit, (n_h, n_x))], axis=1).astype(dtype)
+    for key in ("b_u", "b_r", "b_c") + (("b_ch",) if reset_after else ()):
+        params[key] = np.zeros(n_h, dtype=dtype)
+    return params
+
+
+def gru_param_count(n_x: int, n_h: int, reset_after: bool = False, convention: str = "book") -> int:
+    r"""Parameters of one GRU layer.
+
+    ``convention="book"``: this module's layout, :math:`3 n_h (n_h + n_x + 1)`, plus
+    :math:`n_h` for ``b_ch`` when ``reset_after``. ``convention="pytorch"`` or ``"keras"``:
+    those libraries keep an input and a recurrent bias for every gate,
+    :math:`3 n_h (n_h + n_x + 2)` (for ``reset_after=True``, their default); two of the six
+    bias vectors are redundant (:math:`b_{ir} + b_{hr}` acts as one bias), which is why the
+    book's count is :math:`2 n_h` smaller.
+    """
+    if convention == "book":
+        return 3 * n_h * (n_h + n_x + 1) + (n_h if reset_after else 0)
+    if convention in ("pytorch", "keras"):
+        return 3 * n_h * (n_h + n_x + (2 if reset_after else 1))
+    raise ValueError(f"convention must be 'book', 'pytorch' or 'keras', got {convention!r}")
+
+
+# ----------------------------------------------------------------- other libraries' layouts
+def from_pytorch(weight_ih, weight_hh, bias_ih, bias_hh) -> dict:
+    r"""Book parameters (``reset_after=True``) from a PyTorch ``nn.GRU`` layer's arrays.
+
+    PyTorch stacks the gates as :math:`(r, z, n)`: ``weight_ih`` is :math:`(3n_h, n_x)`,
+    ``weight_hh`` :math:`(3n_h, n_h)`, the biases :math:`(3n_h,)`, and computes
+    :math:`h' = (1 - z) \odot n + z \odot h` with :math:`z = \sigma(\cdot)`. Since
+    :math:`1 - \sigma(a) = \sigma(-a)`, the book's update gate is :math:`\Gamma_u = 1 - z`
+    with negated weights and bias.
+    """
+    w_ih, w_hh = np.asarray(weight_ih), np.asarray(weight_hh)
+    b_ih, b_hh = np.asarray(bias_ih), np.asarray(bias_hh)
+    n_h = w_hh.shape[1]
+    if w_hh.shape != (3 * n_h, n_h) or w_ih.shape[0] != 3 * n_h or w_ih.ndim != 2 \
+            or b_ih.shape != (3 * n_h,) or b_hh.shape != (3 * n_h,):
+        raise ValueError("expected weight_ih (3 n_h, n_x), weight_hh (3 n_h, n_h), bias_ih and "
+                         f"bias_hh (3 n_h,); got {w_ih.shape}, {w_hh.shape}, {b_ih.shape}, {b_hh.shape}")
+    r, z, n = (slice(i * n_h, (i + 1) * n_h) for i in range(3))
+    return {
+        "W_u": -np.concatenate([w_hh[z], w_ih[z]], axis=1),
+        "W_r": np.concatenate([w_hh[r], w_ih[r]], axis=1),
+        "W_c": np.concatenate([w_hh[n], w_ih[n]], axis=1),
+        "b_u": -(b_ih[z] + b_hh[z]), "b_r": b_ih[r] + b_hh[r], "b_c": b_ih[n].copy(),
+        "b_ch": b_hh[n].copy(),
+    }
+
+
+def to_pytorch(params: dict) -> dict:
+    """The inverse of :func:`from_pytorch`; the recurrent biases of ``r`` and ``z`` are set to 0."""
+    n_h, _ = _check_params(params, reset_after=True)
+    hid, inp = slice(0, n_h), slice(n_h, None)
+    W = {"r": params["W_r"], "z": -params["W_u"], "n": params["W_c"]}
+    zeros = np.zeros(n_h, dtype=params["W_u"].dtype)
+    return {
+        "weight_ih": np.concatenate([W[g][:, inp] for g in "rzn"]),
+        "weight_hh": np.concatenate([W[g][:, hid] for g in "rzn"]),
+        "bias_ih": np.concatenate([params["b_r"], -params["b_u"], params["b_c"]]),
+        "bias_hh": np.concatenate([zeros, zeros, params["b_ch"]]),
+    }
+
+
+def from_keras(kernel, recurrent_kernel, bias) -> dict:
+    r"""Book parameters (``reset_after=True``) from a Keras ``GRU`` layer's weights.
+
+    Keras stores ``kernel`` :math:`(n_x, 3n_h)` and ``recurrent_kernel`` :math:`(n_h, 3n_h)`
+    with gates in the order :math:`(z, r, h)` and ``bias`` :math:`(2, 3n_h)` (input bias,
+    recurrent bias) when ``reset_after=True``; its update is also
+    :math:`h = z \odot h_{prev} + (1 - z) \odot \tilde h`. The layout is PyTorch's, transposed
+    and reordered.
+    """
+    kernel, rk, bias = np.asarray(kernel), np.asarray(recurrent_kernel), np.asarray(bias)
+    n_h = rk.shape[0]
+    if rk.shape != (n_h, 3 * n_h) or kernel.ndim != 2 or kernel.shape[1] != 3 * n_h \
+            or bias.shape != (2, 3 * n_h):
+        raise ValueError("expected kernel (n_x, 3 n_h), recurrent_kernel (n_h, 3 n_h) and bias "
+                         f"(2, 3 n_h) (reset_after=True); got {kernel.shape}, {rk.shape}, {bias.shape}")
+    z, r, h = (slice(i * n_h, (i + 1) * n_h) for i in range(3))
+    reorder = lambda a: np.concatenate([a[..., r], a[..., z], a[..., h]], axis=-1)
+    return from_pytorch(reorder(kernel).T, reorder(rk).T, reorder(bias[0]), reorder(bias[1]))
+
+
+def to_keras(params: dict) -> dict:
+    """The inverse of :func:`from_keras`: ``kernel``, ``recurrent_kernel``, ``bias``."""
+    pt = to_pytorch(params)
+    n_h = pt["weight_hh"].shape[1]
+    r, z, h = (slice(i * n_h, (i + 1) * n_h) for i in range(3))
+    reorder = lambda a: np.concatenate([a[z], a[r], a[h]])
+    return {"kernel": reorder(pt["weight_ih"]).T, "recurrent_kernel": reorder(pt["weight_hh"]).T,
+            "bias": np.stack([reorder(pt["bias_ih"]), reorder(pt["bias_hh"])])}

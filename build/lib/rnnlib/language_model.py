@@ -1,0 +1,552 @@
+r"""A recurrent language model assembled from rnnlib's layers, with a fast output layer.
+
+The model reads token ids and, after each one, gives a distribution over the next:
+
+.. math::
+
+    x^{\langle t \rangle} = \operatorname{dropout}(E_{\mathrm{ids}_t}), \qquad
+    h^{[l]\langle t \rangle} = f^{[l]}\big(h^{[l]\langle t-1 \rangle},\,
+        \operatorname{dropout}(h^{[l-1]\langle t \rangle})\big), \quad l = 1, \dots, L,
+
+    z^{\langle t \rangle} = W \operatorname{dropout}(h^{[L]\langle t \rangle}) + b, \qquad
+    \log \hat y^{\langle t \rangle} = \operatorname{log\,softmax}(z^{\langle t \rangle})
+
+with :math:`h^{[0]\langle t \rangle} = x^{\langle t \rangle}` and :math:`f^{[l]}` a simple RNN or
+a GRU layer (:func:`rnnlib.recurrent.rnn_layer`, :func:`rnnlib.recurrent.gru_layer`). Dropout
+(inverted, :func:`rnnlib.layers.dropout_forward`) is applied only to the non-recurrent
+connections, as in Zaremba, Sutskever and Vinyals (2014): on the embeddings, between layers,
+and before the output layer, never on the state carried from step to step.
+
+Parameters are a nested dict::
+
+    {"embed": {"E": (V, n_embed)},
+     "layers": {"0": {...first recurrent layer...}, "1": {...}, ...},
+     "out": {"W": (V, n_hidden), "b": (V,)}}
+
+With ``tie_weights=True`` the output layer reuses the embedding table, :math:`W = E` (Press
+and Wolf 2017; Inan, Khosravi and Socher 2017), and ``"out"`` holds only ``"b"``. The word
+that comes in and the word that comes out are then one vector: a word-level model loses up to
+half of its parameters and usually gains perplexity, since every occurrence of a word, as
+input or as target, trains the same row. It needs ``n_embed == n_hidden``.
+
+**The output layer dominates the cost** of a word-level model: with :math:`V \approx 14\,000`
+words it is a :math:`(B T) \times n_h` by :math:`n_h \times V` product, far larger than anything
+in the recurrence. So it is written for speed: one matrix product over all :math:`B \times T`
+positions (flattened, not a loop over time), and :func:`fused_cross_entropy` computes the
+log-softmax, the cross-entropy and its gradient
+:math:`(\operatorname{softmax}(z) - \mathrm{onehot}(y)) / N` in a few in-place passes over
+the logits, without materialising a one-hot matrix or a second ``(B T, V)`` array. In float32
+it runs at twice the speed of float64 (``benchmarks/bench_language_model.py`` measures it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .gru import init_gru
+from .layers import (EmbeddingCache, _check_rng, dropout_backward,
+                     dropout_forward, embedding_backward, embedding_forward, flatten_params,
+                     init_dense, init_embedding)
+from .ops import _check_mask
+from .recurrent import Layer, gru_layer, rnn_layer
+from .rnn import init_rnn
+
+__all__ = ["LMConfig", "LMCache", "init_language_model", "initial_states", "param_shapes",
+           "check_params", "lm_forward", "lm_backward", "lm_loss_and_grads",
+           "fused_cross_entropy", "sum_nll", "CELLS"]
+
+#: The recurrent cells a language model can use.
+CELLS = ("rnn", "gru")
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class LMConfig:
+    """The shape and options of a language model (everything but the weights).
+
+    Parameters
+    ----------
+    vocab_size : int
+        :math:`V`, the number of tokens (the size of the vocabulary).
+    n_embed : int
+        Size of the word vectors.
+    n_hidden : int
+        :math:`n_h`, the state size of every recurrent layer.
+    n_layers : int
+        Number of stacked recurrent layers.
+    cell : {"rnn", "gru"}
+    dropout : float in [0, 1)
+        Drop probability on the embeddings, between layers and before the output layer.
+    dtype : str or numpy dtype
+        Stored as its name (``"float64"``, ``"float32"``); float32 trains about twice as fast.
+    reset_after : bool
+        GRU only: the cuDNN/PyTorch/Keras placement of the reset gate.
+    activation : {"tanh", "sigmoid", "relu"}
+        Simple RNN only.
+    tie_weights : bool
+        Use the embedding table as the output weights (:math:`W = E`); needs
+        ``n_embed == n_hidden``.
+    """
+
+    vocab_size: int
+    n_embed: int = 32
+    n_hidden: int = 64
+    n_layers: int = 1
+    cell: str = "gru"
+    dropout: float = 0.0
+    dtype: str = "float64"
+    reset_after: bool = False
+    activation: str = "tanh"
+    tie_weights: bool = False
+
+    def __post_init__(self):
+        for name in ("vocab_size", "n_embed", "n_hidden", "n_layers"):
+            object.__setattr__(self, name, _positive_int(getattr(self, name), name))
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
+        p = self.dropout
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
+                or not 0 <= p < 1:
+            raise ValueError(f"dropout must be a number in [0, 1), got {p!r}")
+        object.__setattr__(self, "dropout", float(p))
+        try:
+            dt = np.dtype(self.dtype)
+        except TypeError as err:
+            raise TypeError(f"dtype must be a floating dtype such as 'float32', got {self.dtype!r}") from err
+        if dt.kind != "f":
+            raise TypeError(f"dtype must be a floating dtype such as 'float32', got {dt}")
+        object.__setattr__(self, "dtype", dt.name)
+        if not isinstance(self.reset_after, (bool, np.bool_)):
+            raise TypeError(f"reset_after must be True or False, got {self.reset_after!r}")
+        object.__setattr__(self, "reset_after", bool(self.reset_after))
+        if self.activation not in ("tanh", "sigmoid", "relu"):
+            raise ValueError(f"activation must be 'tanh', 'sigmoid' or 'relu', got {self.activation!r}")
+        if not isinstance(self.tie_weights, (bool, np.bool_)):
+            raise TypeError(f"tie_weights must be True or False, got {self.tie_weights!r}")
+        object.__setattr__(self, "tie_weights", bool(self.tie_weights))
+        if self.tie_weights and self.n_embed != self.n_hidden:
+            raise ValueError(f"tie_weights needs n_embed == n_hidden (the output layer reuses the "
+                             f"(V, n_embed) embedding table as its (V, n_hidden) weights), got "
+                             f"n_embed = {self.n_embed} and n_hidden = {self.n_hidden}")
+
+    @property
+    def np_dtype(self) -> np.dtype:
+        """The dtype as a numpy dtype."""
+        return np.dtype(self.dtype)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready fields."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LMConfig":
+        """The inverse of :meth:`to_dict`; unknown or missing fields are an error."""
+        if not isinstance(d, dict):
+            raise TypeError(f"a config must be a dict of fields, got {type(d).__name__}")
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            raise ValueError(f"unknown LMConfig field(s) {unknown}; known fields are {names}")
+        if "vocab_size" not in d:
+            raise ValueError("the config has no 'vocab_size'")
+        return cls(**d)
+
+    def layer(self) -> Layer:
+        """The recurrent :class:`rnnlib.recurrent.Layer` of this config's cell."""
+        if self.cell == "gru":
+            return gru_layer(reset_after=self.reset_after)
+        return rnn_layer(self.activation)
+
+
+def _check_config(config) -> LMConfig:
+    if not isinstance(config, LMConfig):
+        raise TypeError(f"config must be an LMConfig, got {type(config).__name__}")
+    return config
+
+
+# ----------------------------------------------------------------- parameters
+def init_language_model(config: LMConfig, rng: np.random.Generator) -> dict:
+    """Random parameters for ``config``: embedding N(0, 0.1²), recurrent layers as
+    :func:`rnnlib.rnn.init_rnn` / :func:`rnnlib.gru.init_gru`, output Glorot with zero bias.
+
+    Returns
+    -------
+    dict
+        ``{"embed": {"E"}, "layers": {"0": ..., }, "out": {"W", "b"}}``, arrays of ``config.dtype``.
+    """
+    config = _check_config(config)
+    _check_rng(rng)
+    dt = config.np_dtype
+    layers = {}
+    for i in range(config.n_layers):
+        n_in = config.n_embed if i == 0 else config.n_hidden
+        if config.cell == "gru":
+            p = init_gru(n_in, config.n_hidden, rng, dt, reset_after=config.reset_after)
+        else:
+            p = init_rnn(n_in, config.n_hidden, rng, dt)
+        layers[str(i)] = {k: v.astype(dt, copy=False) for k, v in p.items()}
+    out = init_dense(config.n_hidden, config.vocab_size, rng, dt)
+    if config.tie_weights:
+        del out["W"]
+    return {"embed": init_embedding(config.vocab_size, config.n_embed, rng, dt),
+            "layers": layers, "out": out}
+
+
+def param_shapes(config: LMConfig) -> dict[str, tuple]:
+    """The flattened parameter names of a model of ``config`` and their shapes."""
+    config = _check_config(config)
+    V, n_e, n_h = config.vocab_size, config.n_embed, config.n_hidden
+    shapes = {"embed/E": (V, n_e)}
+    for i in range(config.n_layers):
+        n_in = n_e if i == 0 else n_h
+        if config.cell == "gru":
+            for key in ("W_u", "W_r", "W_c"):
+                shapes[f"layers/{i}/{key}"] = (n_h, n_h + n_in)
+            for key in ("b_u", "b_r", "b_c") + (("b_ch",) if config.reset_after else ()):
+                shapes[f"layers/{i}/{key}"] = (n_h,)
+        else:
+            shapes.update({f"layers/{i}/W_hx": (n_h, n_in), f"layers/{i}/W_hh": (n_h, n_h),
+                           f"layers/{i}/b_h": (n_h,)})
+    if not config.tie_weights:
+        shapes["out/W"] = (V, n_h)
+    shapes["out/b"] = (V,)
+    return shapes
+
+
+def check_params(params: dict, config: LMConfig) -> dict:
+    """Check that ``params`` has exactly the names, shapes and dtype of ``config``.
+
+    Returns the flattened params. Raises ``ValueError`` naming the missing or unexpected keys
+    or the first array of the wrong shape, ``TypeError`` for the wrong dtype.
+    """
+    flat = flatten_params(params, "params")
+    expected = param_shapes(config)
+    missing = [k for k in expected if k not in flat]
+    extra = [k for k in flat if k not in expected]
+    if missing or extra:
+        raise ValueError(f"params do not match the config ({config.cell}, {config.n_layers} "
+                         f"layer(s)): missing {missing}, unexpected {extra}")
+    for key, shape in expected.items():
+        if flat[key].shape != shape:
+            raise ValueError(f"params[{key!r}] must have shape {shape} for this config, "
+                             f"got {flat[key].shape}")
+        if flat[key].dtype != config.np_dtype:
+            raise TypeError(f"params[{key!r}] has dtype {flat[key].dtype} but config.dtype is "
+                            f"{config.dtype}")
+    return flat
+
+
+def initial_states(config: LMConfig, batch: int) -> list[np.ndarray]:
+    """Zero initial states, one ``(batch, n_hidden)`` array per layer."""
+    config = _check_config(config)
+    batch = _positive_int(batch, "batch")
+    return [np.zeros((batch, config.n_hidden), dtype=config.np_dtype)
+            for _ in range(config.n_layers)]
+
+
+# ----------------------------------------------------------------- forward and backward
+class LMCache(NamedTuple):
+    """What :func:`lm_backward` needs."""
+
+    embed: EmbeddingCache
+    dropouts: list            #: n_layers + 1 DropoutCache, or None where dropout is off
+    layers: list              #: one cache per recurrent layer
+    top: np.ndarray           #: (batch*T, n_h) input of the output layer (after dropout)
+    W: np.ndarray             #: (V, n_h) output weights
+    shape: tuple              #: (batch, T)
+    config: LMConfig
+
+
+def _dropout(x, config, rng, train):
+    if train and config.dropout > 0:
+        return dropout_forward(x, config.dropout, rng, train=True)
+    return x, None
+
+
+def _undropout(dx, cache):
+    return dx if cache is None else dropout_backward(dx, cache)
+
+
+def _check_ids2d(ids, vocab_size: int, name: str) -> np.ndarray:
+    arr = np.asarray(ids)
+    if arr.ndim != 2 or arr.shape[1] == 0 or arr.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (batch, T) with batch, T >= 1, got {arr.shape}")
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer token ids, got dtype {arr.dtype}")
+    bad = (arr < 0) | (arr >= vocab_size)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name} must be in [0, vocab_size) = [0, {vocab_size}), got "
+                         f"{int(arr[where])} at index {where}")
+    return arr
+
+
+def _check_states(h0s, config: LMConfig, batch: int) -> list:
+    if h0s is None:
+        return initial_states(config, batch)
+    if not isinstance(h0s, (list, tuple)) or len(h0s) != config.n_layers:
+        raise ValueError(f"h0s must be a list of {config.n_layers} initial state(s), one per "
+                         f"layer (or None for zeros), got {type(h0s).__name__}"
+                         + (f" of length {len(h0s)}" if isinstance(h0s, (list, tuple)) else ""))
+    out = []
+    for i, h in enumerate(h0s):
+        h = np.asarray(h)
+        if h.shape != (batch, config.n_hidden):
+            raise ValueError(f"h0s[{i}] must have shape (batch, n_hidden) = "
+                             f"{(batch, config.n_hidden)}, got {h.shape}")
+        if h.dtype != config.np_dtype:
+            raise TypeError(f"h0s[{i}] has dtype {h.dtype} but config.dtype is {config.dtype}")
+        out.append(h)
+    return out
+
+
+def lm_forward(params: dict, ids, h0s, config: LMConfig, rng: np.random.Generator | None = None,
+               train: bool = False):
+    r"""Run the language model over a batch of token sequences.
+
+    Parameters
+    ----------
+    params : dict
+        As from :func:`init_language_model`.
+    ids : array_like of int, shape (batch, T)
+    h0s : list of ndarray (batch, n_hidden), one per layer, or None
+        Initial states; None means zeros. In truncated BPTT, the ``final_states`` of the
+        previous chunk.
+    config : LMConfig
+    rng : numpy.random.Generator, optional
+        Draws the dropout masks; required when ``train`` and ``config.dropout > 0``.
+    train : bool
+        Apply dropout (training) or not (evaluation, generation).
+
+    Returns
+    -------
+    logits : ndarray, shape (batch, T, V), dtype ``config.dtype``
+        ``logits[:, t]`` are the scores :math:`z` of the token after ``ids[:, t]``.
+    final_states : list of ndarray (batch, n_hidden)
+        The state of each layer after the last step (copies: safe to carry on).
+    cache : LMCache
+    """
+    config = _check_config(config)
+    check_params(params, config)
+    if not isinstance(train, (bool, np.bool_)):
+        raise TypeError(f"train must be a bool, got {type(train).__name__}")
+    ids = _check_ids2d(ids, config.vocab_size, "ids")
+    batch, T = ids.shape
+    h0s = _check_states(h0s, config, batch)
+    layer = config.layer()
+
+    x, c_embed = embedding_forward(ids, params["embed"])
+    dropouts, caches, finals = [], [], []
+    for i in range(config.n_layers):
+        x, c_drop = _dropout(x, config, rng, train)
+        dropouts.append(c_drop)
+        x, c_layer = layer.forward(x, h0s[i], params["layers"][str(i)])
+        caches.append(c_layer)
+        finals.append(x[:, -1].copy())
+    x, c_drop = _dropout(x, config, rng, train)
+    dropouts.append(c_drop)
+    # The output layer: one product over all batch*T positions.
+    top = x.reshape(batch * T, config.n_hidden)
+    W = params["embed"]["E"] if config.tie_weights else params["out"]["W"]
+    b = params["out"]["b"]
+    logits = top @ W.T
+    logits += b
+    cache = LMCache(c_embed, dropouts, caches, top, W, (batch, T), config)
+    return logits.reshape(batch, T, config.vocab_size), finals, cache
+
+
+def lm_backward(dlogits, cache: LMCache) -> dict:
+    r"""Backpropagation through the whole model (within the chunk: the initial states are
+    treated as constants, which is where truncated BPTT cuts the gradient).
+
+    .. math::
+
+        \frac{\partial L}{\partial W} = \sum_n \delta_n^\top h_n, \qquad
+        \frac{\partial L}{\partial b} = \sum_n \delta_n, \qquad
+        \frac{\partial L}{\partial h_n} = \delta_n W, \qquad \delta_n = \frac{\partial L}{\partial z_n}
+
+    over all :math:`n = (b, t)` positions at once, then back through dropout, the recurrent
+    layers (top to bottom) and the embedding.
+
+    Parameters
+    ----------
+    dlogits : ndarray, shape (batch, T, V)
+    cache : LMCache
+
+    Returns
+    -------
+    grads : dict, keyed like ``params``
+    """
+    if not isinstance(cache, LMCache):
+        raise TypeError(f"cache must be the LMCache returned by lm_forward, got {type(cache).__name__}")
+    config = cache.config
+    batch, T = cache.shape
+    d = np.asarray(dlogits)
+    if d.shape != (batch, T, config.vocab_size):
+        raise ValueError(f"dlogits must have the shape of the logits {(batch, T, config.vocab_size)}, "
+                         f"got {d.shape}")
+    if d.dtype != cache.W.dtype:
+        raise TypeError(f"dlogits has dtype {d.dtype} but the model computes in {cache.W.dtype}")
+    d2 = d.reshape(batch * T, config.vocab_size)
+    db = d2.sum(axis=0)
+    if not np.isfinite(db).all():      # a NaN or inf anywhere in dlogits shows up in its sums
+        raise ValueError("dlogits must be finite, got NaN or inf (the loss has probably diverged: "
+                         "try a smaller learning rate or gradient clipping)")
+    dW = d2.T @ cache.top
+    grads_out = {"b": db} if config.tie_weights else {"W": dW, "b": db}
+    dx = (d2 @ cache.W).reshape(batch, T, config.n_hidden)
+    dx = _undropout(dx, cache.dropouts[-1])
+    layer = config.layer()
+    grads_layers = {}
+    for i in range(config.n_layers - 1, -1, -1):
+        dx, _dh0, grads_layers[str(i)] = layer.backward(dx, cache.layers[i])
+        dx = _undropout(dx, cache.dropouts[i])
+    grads_layers = {str(i): grads_layers[str(i)] for i in range(config.n_layers)}
+    grads_embed = embedding_backward(dx, cache.embed)
+    if config.tie_weights:             # E is used twice, so its gradient is the sum of both uses
+        grads_embed["E"] += dW
+    return {"embed": grads_embed, "layers": grads_layers, "out": grads_out}
+
+
+# ----------------------------------------------------------------- the fused output loss
+def _targets_and_weights(logits2, targets, mask, shape):
+    t = np.asarray(targets)
+    if t.shape != shape:
+        raise ValueError(f"targets must have shape {shape} (the logits' shape without the "
+                         f"vocabulary axis), got {t.shape}")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"targets must be integer token ids, got dtype {t.dtype}")
+    m = None if mask is None else _check_mask(mask, shape, "mask")
+    V = logits2.shape[1]
+    t = t.reshape(-1)
+    if m is None:
+        n_real = t.size
+        bad = (t < 0) | (t >= V)
+    else:
+        m = m.reshape(-1)
+        n_real = int(m.sum())
+        bad = m & ((t < 0) | (t >= V))
+        t = np.where(m, t, 0)          # masked targets may be anything
+    if n_real == 0:
+        raise ValueError("mask has no real (True) position: the mean over zero tokens is undefined")
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"targets must be in [0, V) = [0, {V}) at real positions, got "
+                         f"{int(np.asarray(targets).reshape(-1)[i])} at flat index {i}")
+    return t, m, n_real
+
+
+def _logits2(logits):
+    z = np.asarray(logits)
+    if z.dtype.kind != "f" or z.ndim < 2:
+        raise TypeError(f"logits must be a floating ndarray of shape (..., V), got dtype "
+                        f"{z.dtype} and shape {z.shape}")
+    return z, z.reshape(-1, z.shape[-1])
+
+
+def fused_cross_entropy(logits, targets, mask=None, *, overwrite: bool = False):
+    r"""Log-softmax, mean cross-entropy over the real tokens and its gradient, fused.
+
+    For each position :math:`n` with logits :math:`z_n`, target :math:`y_n`, mask :math:`m_n`
+    and :math:`N = \sum_n m_n`:
+
+    .. math::
+
+        L = \frac1N \sum_n m_n \Big(\log \sum_j e^{z_{nj} - c_n} + c_n - z_{n y_n}\Big),
+        \qquad c_n = \max_j z_{nj},
+
+        \frac{\partial L}{\partial z_n} = \frac{m_n}{N}\big(\operatorname{softmax}(z_n)
+            - \mathrm{onehot}(y_n)\big)
+
+    the same numbers as :func:`rnnlib.losses.softmax_cross_entropy`, computed in place: shift
+    by the row maximum, exponentiate, sum, scale each row by :math:`m_n / (N s_n)`, subtract
+    :math:`m_n/N` at the target. No one-hot matrix and no second array of the logits' size
+    (with ``overwrite=True``, not even a copy). The loss is accumulated in float64.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (..., V), floating
+    targets : array_like of int, shape (...)
+    mask : array_like of bool, shape (...), optional
+    overwrite : bool
+        Reuse ``logits``' memory for the gradient (``logits`` is destroyed).
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray, shape and dtype of ``logits``
+    """
+    z, z2 = _logits2(logits)
+    t, m, n_real = _targets_and_weights(z2, targets, mask, z.shape[:-1])
+    g = z2 if overwrite else z2.copy()
+    rows = np.arange(g.shape[0])
+    g -= g.max(axis=1, keepdims=True)
+    z_target = g[rows, t].astype(np.float64)
+    np.exp(g, out=g)
+    s = g.sum(axis=1, keepdims=True)
+    nll = np.log(s[:, 0].astype(np.float64)) - z_target
+    if not np.isfinite(nll).all():
+        raise ValueError("logits must be finite, got NaN or inf (the model has probably diverged)")
+    w = np.full(g.shape[0], 1.0 / n_real) if m is None else m / n_real   # float64 weights
+    loss = float(nll @ w)
+    g *= (w[:, None] / s).astype(g.dtype)
+    g[rows, t] -= w.astype(g.dtype)
+    return loss, g.reshape(z.shape)
+
+
+def sum_nll(logits, targets, mask=None) -> tuple[float, int]:
+    r"""Total negative log-likelihood :math:`\sum_n m_n (-\log \operatorname{softmax}(z_n)_{y_n})`
+    in nats (float64) and the number of real tokens, for evaluation (no gradient).
+
+    Feed the pair to :meth:`rnnlib.metrics.StreamingPerplexity.add` as ``(total / n, n)``.
+    """
+    z, z2 = _logits2(logits)
+    t, m, n_real = _targets_and_weights(z2, targets, mask, z.shape[:-1])
+    c = z2.max(axis=1, keepdims=True)
+    s = np.exp(z2 - c).sum(axis=1)
+    nll = (np.log(s.astype(np.float64)) + c[:, 0] - z2[np.arange(z2.shape[0]), t])
+    if m is not None:
+        nll = nll[m]
+    total = float(nll.sum())
+    if not np.isfinite(total):
+        raise ValueError("logits must be finite, got NaN or inf (the model has probably diverged)")
+    return total, n_real
+
+
+def lm_loss_and_grads(params: dict, inputs, targets, mask, h0s, config: LMConfig,
+                      rng: np.random.Generator | None = None, train: bool = True):
+    """Mean cross-entropy (nats per real token) of one batch, its gradients and the final states.
+
+    :func:`lm_forward`, then :func:`fused_cross_entropy` (in place on the logits), then
+    :func:`lm_backward`.
+
+    Parameters
+    ----------
+    params, config
+    inputs : array_like of int, shape (batch, T)
+    targets : array_like of int, shape (batch, T)
+        The token after each input (usually ``inputs`` shifted by one).
+    mask : array_like of bool, shape (batch, T), or None (every position real)
+    h0s : list of initial states, or None for zeros
+    rng : numpy.random.Generator, optional
+        For dropout.
+    train : bool
+
+    Returns
+    -------
+    loss : float
+    grads : dict, keyed like ``params``
+    final_states : list of ndarray (batch, n_hidden)
+    """
+    logits, finals, cache = lm_forward(params, inputs, h0s, config, rng, train)
+    loss, dlogits = fused_cross_entropy(logits, targets, mask, overwrite=True)
+    return loss, lm_backward(dlogits, cache), finals

@@ -1,0 +1,147 @@
+r"""Losses that return their gradient: binary and (masked) softmax cross-entropy.
+
+Each loss takes *logits* (the scores before the sigmoid or softmax) and returns
+``(loss, dlogits)``: the scalar loss and :math:`\partial L/\partial\,\mathrm{logits}`, which is
+the upstream gradient that starts the backward pass of the layers below. Working from logits
+rather than probabilities is what makes both losses stable (no :math:`\log 0`) and gives their
+famously simple gradients, :math:`\sigma(z) - y` and
+:math:`\operatorname{softmax}(z) - \mathrm{onehot}(y)`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .ops import _as_float, _check_finite, _check_mask, log_softmax, one_hot, sigmoid
+
+__all__ = ["binary_cross_entropy_with_logits", "softmax_cross_entropy"]
+
+
+def _logits(logits) -> np.ndarray:
+    z = _as_float(logits, "logits")
+    _check_finite(z, "logits")
+    if z.size == 0:
+        raise ValueError(f"logits must not be empty, got shape {z.shape}")
+    return z
+
+
+def binary_cross_entropy_with_logits(logits, targets):
+    r"""Mean binary cross-entropy of sigmoid probabilities, computed from the logits.
+
+    With :math:`p_i = \sigma(z_i)` and :math:`N` the number of entries of ``logits``:
+
+    .. math::
+
+        L = -\frac1N \sum_i \big[y_i \log p_i + (1 - y_i) \log(1 - p_i)\big]
+          = \frac1N \sum_i \big[\log(1 + e^{z_i}) - y_i z_i\big],
+        \qquad
+        \frac{\partial L}{\partial z_i} = \frac{\sigma(z_i) - y_i}{N}
+
+    The right-hand form is evaluated with ``np.logaddexp(0, z)`` :math:`= \log(1+e^z)`, which
+    never overflows and never takes :math:`\log 0`, however confident the model is.
+
+    Parameters
+    ----------
+    logits : array_like, any shape (typically (batch,))
+        :math:`z`, one score per example.
+    targets : array_like, same shape as ``logits``
+        :math:`y`, the labels 0 or 1 (bool works; probabilities in [0, 1] are also accepted).
+        The shapes must match exactly: ``(batch, 1)`` against ``(batch,)`` would otherwise
+        broadcast to ``(batch, batch)``.
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray, shape and dtype of ``logits``
+    """
+    z = _logits(logits)
+    y = np.asarray(targets)
+    if y.shape != z.shape:
+        raise ValueError(f"targets must have the shape of logits {z.shape}, got {y.shape}")
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"targets must be 0/1 labels (bool, int or float), got dtype {y.dtype}")
+    y = y.astype(z.dtype)
+    if not (np.isfinite(y).all() and ((y >= 0) & (y <= 1)).all()):
+        raise ValueError("targets must be labels in [0, 1] (usually 0 or 1), got values outside: "
+                         f"{np.unique(y[~((y >= 0) & (y <= 1))])[:5].tolist()}")
+    n = z.size
+    loss = np.mean(np.logaddexp(0, z) - y * z)
+    dz = np.asarray((sigmoid(z) - y) / z.dtype.type(n))   # 0-d stays an array
+    return float(loss), dz
+
+
+def softmax_cross_entropy(logits, targets, mask=None):
+    r"""Softmax cross-entropy averaged over the real (unmasked) positions.
+
+    For every position :math:`n` (an example, or a time step of a sequence) with logits
+    :math:`z_n \in \mathbb R^C`, target class :math:`y_n` and mask :math:`m_n \in \{0, 1\}`:
+
+    .. math::
+
+        L = \frac{1}{\sum_n m_n} \sum_n m_n \big(-\log \operatorname{softmax}(z_n)_{y_n}\big),
+        \qquad
+        \frac{\partial L}{\partial z_n} = \frac{m_n}{\sum_{n'} m_{n'}}
+            \big(\operatorname{softmax}(z_n) - \mathrm{onehot}(y_n)\big)
+
+    so padded positions contribute nothing to the loss and get exactly zero gradient.
+
+    **Conventions.** This is the *mean over real tokens*: every real token weighs the same,
+    whatever sequence it is in, and the loss is the cross-entropy per token in nats, so
+    :math:`e^L` is the perplexity. Other books and libraries use other reductions, which
+    change the scale of the gradient and hence the learning rate that works:
+
+    - *sum over time, mean over the batch* (:math:`\frac1B \sum_b \sum_t`, common in RNN
+      texts and in the original BPTT derivations): the loss and every gradient are larger by
+      the average number of real tokens per sequence :math:`\bar T` (for :math:`B`
+      sequences, :math:`\sum_n m_n = B \bar T`), so the same learning rate takes steps about
+      :math:`\bar T` times larger;
+    - *mean over time within each sequence, then over the batch*: a token of a short
+      sequence weighs more than a token of a long one;
+    - *sum over everything*: the gradient grows with the batch size too.
+
+    To convert, multiply: ``loss * mask.sum()`` and ``dlogits * mask.sum()`` give the total
+    (sum) version, divide that by the batch size for sum-over-time.
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., C)
+        E.g. (batch, C) for classification or (batch, time, C) for a language model.
+    targets : array_like of int, shape (...)
+        The class at each position, in ``[0, C)`` at real positions; at masked positions
+        anything (e.g. the ``<pad>`` id), it is ignored.
+    mask : array_like of bool, shape (...), optional
+        True on real positions, False on padding; None means every position is real.
+        At least one position must be real.
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray, shape and dtype of ``logits``
+    """
+    z = _logits(logits)
+    if z.ndim < 1:
+        raise ValueError("logits must have shape (..., C), got a scalar")
+    n_classes = z.shape[-1]
+    t = np.asarray(targets)
+    if t.shape != z.shape[:-1]:
+        raise ValueError(f"targets must have shape {z.shape[:-1]} (logits shape {z.shape} "
+                         f"without the class axis), got {t.shape}")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"targets must be integer class ids, got dtype {t.dtype}")
+    m = np.ones(t.shape, dtype=bool) if mask is None else _check_mask(mask, t.shape, "mask")
+    n_real = int(m.sum())
+    if n_real == 0:
+        raise ValueError("mask has no real (True) position: the mean over zero tokens is undefined")
+    bad = m & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0]) if t.ndim else ()
+        raise ValueError(f"targets must be in [0, C) = [0, {n_classes}) at real positions, "
+                         f"got {int(t[where])} at index {where}")
+    t = np.where(m, t, 0)        # masked targets may be anything: make them safe to index with
+
+    logp = log_softmax(z)
+    nll = -np.take_along_axis(logp, t[..., None], axis=-1)[..., 0]
+    loss = nll[m].sum() / n_real
+    weight = (m / n_real).astype(z.dtype)[..., None]          # 0 on padding
+    dz = (np.exp(logp) - one_hot(t, n_classes, dtype=z.dtype)) * weight
+    return float(loss), dz

@@ -1,0 +1,250 @@
+r"""Numerically stable elementwise functions: sigmoid, tanh, ReLU, softmax, log-softmax, one-hot.
+
+Every function takes an array of any shape and returns one of the same shape (``one_hot`` adds
+a last axis). Floating-point inputs keep their dtype (float32 in, float32 out); integer and
+boolean inputs are computed in float64. Inputs holding NaN or inf are rejected with a
+``ValueError``: a NaN that reaches a softmax would otherwise come out as a whole row of NaNs,
+far from the bug that made it.
+
+The derivatives the layers need are written in terms of the function's *output*, which the
+forward pass has already computed (and cached):
+
+.. math::
+
+    \sigma'(z) = \sigma(z)\,(1 - \sigma(z)), \qquad
+    \tanh'(z) = 1 - \tanh^2(z), \qquad
+    \operatorname{relu}'(z) = [z > 0] = [\operatorname{relu}(z) > 0].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["sigmoid", "tanh", "relu", "softmax", "log_softmax", "one_hot",
+           "sigmoid_grad_from_output", "tanh_grad_from_output", "relu_grad_from_output"]
+
+
+# ----------------------------------------------------------------- validation shared by rnnlib
+def _as_float(x, name: str, dtype=None) -> np.ndarray:
+    """``x`` as a floating-point array without copying when it already is one.
+
+    Floating arrays keep their dtype; integers and booleans become ``dtype`` (float64 if None).
+    Anything else (strings, objects, complex numbers) is a ``TypeError`` naming ``name``.
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind == "f":
+        return arr
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.float64 if dtype is None else dtype)
+    raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+
+
+def _check_finite(arr: np.ndarray, name: str, hint: str = "") -> None:
+    """Raise a ``ValueError`` saying how many NaN/inf values ``arr`` holds and where the first is."""
+    finite = np.isfinite(arr)
+    if finite.all():
+        return
+    bad = np.argwhere(~finite)[0]
+    where = tuple(int(i) for i in bad) if arr.ndim else ()
+    n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
+    raise ValueError(f"{name} must be finite, got {n_nan} NaN and {n_inf} inf value(s) "
+                     f"(first at index {where}: {arr[where]!r}){hint}")
+
+
+def _check_ids(ids, n: int, name: str = "ids", what: str = "n_classes") -> np.ndarray:
+    """``ids`` as an integer array with every value in ``[0, n)``; a clear error otherwise."""
+    arr = np.asarray(ids)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an array of integer ids, got dtype {arr.dtype}"
+                        + (" (cast with .astype(np.int64) if they are whole numbers)"
+                           if arr.dtype.kind == "f" else ""))
+    bad = (arr < 0) | (arr >= n)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0]) if arr.ndim else ()
+        raise ValueError(f"{name} must be in [0, {what}) = [0, {n}), got id {int(arr[where])} "
+                         f"at index {where}")
+    return arr
+
+
+def _check_mask(mask, shape: tuple, name: str = "mask") -> np.ndarray:
+    """``mask`` as a boolean array of exactly ``shape``; 0/1 numbers are accepted."""
+    arr = np.asarray(mask)
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {arr.shape}")
+    if arr.dtype == bool:
+        return arr
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be bool (True = real token, False = padding), "
+                        f"got dtype {arr.dtype}")
+    if not np.isin(arr, (0, 1)).all():
+        raise ValueError(f"{name} must hold only 0/1 or True/False, got values "
+                         f"{np.unique(arr[~np.isin(arr, (0, 1))])[:5].tolist()}")
+    return arr.astype(bool)
+
+
+def _float_input(z, name: str) -> np.ndarray:
+    z = _as_float(z, name)
+    _check_finite(z, name)
+    return z
+
+
+# ----------------------------------------------------------------- activations
+def sigmoid(z) -> np.ndarray:
+    r"""Logistic sigmoid, computed without overflow.
+
+    .. math:: \sigma(z) = \frac{1}{1 + e^{-z}} = \frac{e^{z}}{1 + e^{z}}
+
+    The first form overflows for large negative :math:`z` (:math:`e^{1000}`), the second for
+    large positive :math:`z`. With :math:`e = e^{-|z|} \in (0, 1]` both are safe:
+    :math:`\sigma(z) = 1/(1+e)` for :math:`z \ge 0` and :math:`e/(1+e)` for :math:`z < 0`.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Finite values.
+
+    Returns
+    -------
+    ndarray, same shape and float dtype as ``z``, values in :math:`[0, 1]`.
+    """
+    z = _float_input(z, "z")
+    e = np.exp(-np.abs(z))          # never overflows: the exponent is <= 0
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def tanh(z) -> np.ndarray:
+    r"""Hyperbolic tangent, :math:`\tanh(z) = \dfrac{e^{z} - e^{-z}}{e^{z} + e^{-z}} = 2\sigma(2z) - 1`.
+
+    ``np.tanh`` is already stable (it saturates at :math:`\pm 1` without overflow); this
+    wrapper adds the input checks and the dtype rule of this module.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+
+    Returns
+    -------
+    ndarray, same shape and float dtype as ``z``, values in :math:`[-1, 1]`.
+    """
+    return np.tanh(_float_input(z, "z"))
+
+
+def relu(z) -> np.ndarray:
+    r"""Rectified linear unit, :math:`\operatorname{relu}(z) = \max(z, 0)`.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+
+    Returns
+    -------
+    ndarray, same shape and float dtype as ``z``.
+    """
+    return np.maximum(_float_input(z, "z"), 0)
+
+
+def sigmoid_grad_from_output(s) -> np.ndarray:
+    r""":math:`\sigma'(z) = s\,(1 - s)` from the output :math:`s = \sigma(z)`."""
+    s = np.asarray(s)
+    return s * (1 - s)
+
+
+def tanh_grad_from_output(t) -> np.ndarray:
+    r""":math:`\tanh'(z) = 1 - t^2` from the output :math:`t = \tanh(z)`."""
+    t = np.asarray(t)
+    return 1 - t * t
+
+
+def relu_grad_from_output(r) -> np.ndarray:
+    r""":math:`\operatorname{relu}'(z) = [r > 0]` from the output :math:`r = \operatorname{relu}(z)`.
+
+    At the kink :math:`z = 0` the derivative is undefined; like every framework we take 0.
+    """
+    r = np.asarray(r)
+    return (r > 0).astype(r.dtype)
+
+
+# ----------------------------------------------------------------- softmax
+def _check_axis(z: np.ndarray, axis: int) -> None:
+    if z.ndim == 0:
+        raise ValueError("z must have at least one axis (the classes), got a scalar")
+    if not isinstance(axis, (int, np.integer)) or not -z.ndim <= axis < z.ndim:
+        raise ValueError(f"axis must be an int in [{-z.ndim}, {z.ndim}) for z of shape {z.shape}, "
+                         f"got {axis!r}")
+
+
+def softmax(z, axis: int = -1) -> np.ndarray:
+    r"""Softmax along ``axis``: non-negative values that sum to one.
+
+    .. math:: \operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}
+              = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}}, \qquad m = \max_j z_j
+
+    Subtracting the maximum changes nothing mathematically, but keeps every exponent
+    :math:`\le 0`, so nothing overflows and the largest term is exactly 1 (the sum is
+    never 0).
+
+    Parameters
+    ----------
+    z : array_like, shape (..., C, ...)
+        Scores (logits); ``axis`` indexes the classes.
+    axis : int
+        The class axis, by default the last.
+
+    Returns
+    -------
+    ndarray, same shape and float dtype as ``z``.
+    """
+    z = _float_input(z, "z")
+    _check_axis(z, axis)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(z, axis: int = -1) -> np.ndarray:
+    r"""Logarithm of the softmax along ``axis``, computed without forming the softmax.
+
+    .. math:: \log \operatorname{softmax}(z)_i = z_i - m - \log \sum_j e^{z_j - m},
+              \qquad m = \max_j z_j
+
+    ``np.log(softmax(z))`` gives ``-inf`` as soon as a probability underflows to 0 (a logit
+    about 745 below the largest); this form stays finite.
+
+    Parameters
+    ----------
+    z : array_like, shape (..., C, ...)
+    axis : int
+
+    Returns
+    -------
+    ndarray, same shape and float dtype as ``z``, values :math:`\le 0`.
+    """
+    z = _float_input(z, "z")
+    _check_axis(z, axis)
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def one_hot(ids, n_classes: int, dtype=np.float64) -> np.ndarray:
+    r"""One-hot vectors: ``out[..., k] = 1`` where ``k == ids[...]``, 0 elsewhere.
+
+    .. math:: \mathrm{onehot}(y)_k = [k = y], \qquad k = 0, \dots, C-1
+
+    Parameters
+    ----------
+    ids : array_like of int, any shape
+        Class ids, each in ``[0, n_classes)``.
+    n_classes : int
+        :math:`C`, the length of each vector.
+    dtype : floating dtype
+
+    Returns
+    -------
+    ndarray, shape ``ids.shape + (n_classes,)``
+    """
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise ValueError(f"n_classes must be an int >= 1, got {n_classes!r}")
+    ids = _check_ids(ids, int(n_classes), "ids", "n_classes")
+    out = np.zeros(ids.shape + (int(n_classes),), dtype=dtype)
+    # Write the ones through a 2-D view: row r of the flat view belongs to ids.flat[r].
+    out.reshape(-1, n_classes)[np.arange(ids.size), ids.ravel()] = 1
+    return out
