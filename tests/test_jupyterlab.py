@@ -34,7 +34,7 @@ RAW = ("{glue", ":::{", "```{", "literalinclude", "{numref}`", "{eq}`", "{doc}`"
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason=f"JupyterLab cannot be tested in a browser: {NO_BROWSER}"),
     pytest.mark.skipif(not JUPYTER.exists() or shutil.which("jupyter-lab", path=str(JUPYTER.parent)) is None,
-                       reason="JupyterLab is not installed (pip install --no-deps -r requirements-lab.txt)"),
+                       reason="JupyterLab is not installed: make lab-env installs it"),
 ]
 
 # Settings a learner would not change but a test needs: every cell in the page (JupyterLab
