@@ -62,7 +62,7 @@ def sandbox_problem() -> str | None:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return f"bubblewrap (`bwrap`) is not installed: {INSTALL_HINT}"
-    argv = _bwrap_argv(bwrap, scratch_mb=16, uid=None) + [sys.executable, "-c", "print('ok')"]
+    argv = _bwrap_argv(bwrap, scratch_mb=16, uid=None) + [_python(), "-c", "print('ok')"]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -73,6 +73,13 @@ def sandbox_problem() -> str | None:
                 "may be disabled (sysctl kernel.unprivileged_userns_clone=1, or "
                 "user.max_user_namespaces > 0), or the machine is a container that forbids them")
     return None
+
+
+def _python() -> str:
+    """This environment's interpreter, named by the environment's real folder: the sandbox
+    binds resolved paths, and ``.venv`` may be a symlink to the environment."""
+    inside = Path(sys.prefix).resolve() / "bin" / Path(sys.executable).name
+    return str(inside) if inside.exists() else sys.executable
 
 
 def _env_paths() -> list[Path]:
@@ -146,7 +153,7 @@ class Agent:
         self.log = bytearray()
         self._log_limit = log_limit
         uid = SANDBOX_UID_BASE + slot if (sandboxed and os.geteuid() == 0) else None
-        agent = [sys.executable, "-u", "/grader/agent.py" if sandboxed
+        agent = [_python(), "-u", "/grader/agent.py" if sandboxed
                  else str(AGENT_DIR / "agent.py")]
         if sandboxed:
             argv = _bwrap_argv(shutil.which("bwrap") or "bwrap", scratch_mb, uid) + agent
