@@ -8,7 +8,6 @@ hashed before and after), and no process is left behind. Slow (about a minute): 
 ``slow``. Skipped, saying why, where no sandbox can be made (no bubblewrap).
 """
 
-import copy
 import hashlib
 import importlib.util
 import json
@@ -16,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -264,7 +262,6 @@ def test_graded_visible_checks_meet_inputs_no_stored_answer_covers(stem):
     import re
 
     from rnnlib.checks._common import grading_seed
-    from rnnlib.coursework import markers as mk
     from rnnlib.coursework.exercises import source_imports
 
     nb = nbformat.read(ROOT / "chapters" / f"{stem}.ipynb", as_version=4)

@@ -399,7 +399,7 @@ def static_flags(nb, run_cells, given=frozenset()) -> list[str]:
                     flags.append(f"starts processes ({ast.unparse(func)[:60]})")
         if re.search(r"rnnlib[\\/]+(checks|coursework)|chapters[\\/]|hidden_checks|job\.json|"
                      r"grades\.csv|results[\\/]", source):
-            flags.append(f"code cell reads paths of the grading files")
+            flags.append("code cell reads paths of the grading files")
     return list(dict.fromkeys(flags))
 
 
