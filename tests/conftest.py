@@ -1,4 +1,4 @@
-"""Shared fixtures: the book is built once per test session."""
+"""Shared fixtures: the book is built once per test session; one headless browser per module."""
 
 import shutil
 import subprocess
@@ -9,6 +9,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+sys.path.insert(0, str(ROOT / "tools"))
+from browser import find as find_browser  # noqa: E402
+
+# CHROMIUM=/path/to/browser chooses it; see tools/browser.py for where else it is looked for.
+CHROMIUM, NO_BROWSER = find_browser()
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright, for the site test and the JupyterLab test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

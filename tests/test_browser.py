@@ -11,23 +11,13 @@ and prints every instance it found. Screenshots of three pages are saved for rev
 import functools
 import http.server
 import re
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 
-from conftest import HTML, ROOT
-
-sys.path.insert(0, str(ROOT / "tools"))
-from browser import find as find_browser  # noqa: E402
-
-# CHROMIUM=/path/to/browser chooses it; see tools/browser.py for where else it is looked for.
-CHROMIUM, NO_BROWSER = find_browser()
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = ROOT / "_build" / "screenshots"
+from conftest import CHROMIUM, HTML, NO_BROWSER, SCREENSHOTS
 REVIEW_PAGES = ["intro.html", "chapters/03_ngrams_vs_sequence_models.html",
                 "chapters/12_training_language_models.html", "appendix/notation.html"]
 
@@ -86,16 +76,6 @@ def site(book_build):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _visit(browser, url: str, screenshot: Path | None = None) -> dict:

@@ -27,6 +27,7 @@ from rnnlib.coursework import release as rel
 from rnnlib.coursework import signing
 from rnnlib.coursework.__main__ import main as cli
 from rnnlib.coursework.exercises import attach_hidden, find_exercises
+from test_coursework import grading_key  # noqa: F401 (results signed with the tests' own key)
 from rnnlib.coursework.grade import grade_submissions
 from rnnlib.coursework.runner import Options
 from rnnlib.coursework.sandbox import Agent, SandboxUnavailable, StudentFailure, sandbox_problem
@@ -55,18 +56,6 @@ with warnings.catch_warnings():
 needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None,
                                    reason=f"no sandbox here: {sandbox_problem()}")
 OPTIONS = Options(cell_timeout=10, total_timeout=300, memory_mb=2048)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def grading_key(tmp_path_factory):
-    key = tmp_path_factory.mktemp("key") / "grading.key"
-    old = os.environ.get("RNNLIB_GRADING_KEY")
-    os.environ["RNNLIB_GRADING_KEY"] = str(key)
-    yield key
-    if old is None:
-        os.environ.pop("RNNLIB_GRADING_KEY", None)
-    else:
-        os.environ["RNNLIB_GRADING_KEY"] = old
 
 
 def tree_hash(folder: Path, skip=()) -> dict:

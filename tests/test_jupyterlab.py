@@ -22,8 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT
-from test_browser import CHROMIUM, FLAGS, NO_BROWSER, SCREENSHOTS
+from conftest import CHROMIUM, NO_BROWSER, ROOT, SCREENSHOTS
 
 JUPYTER = Path(sys.executable).with_name("jupyter")
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
@@ -114,16 +113,6 @@ def lab(notebooks_dir, tmp_path_factory):
         server.wait(timeout=20)
     except subprocess.TimeoutExpired:
         server.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _shut_down_kernels(url: str) -> None:
