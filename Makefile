@@ -97,17 +97,17 @@ models: env
 
 # requirements.txt: book + test; requirements-lab.txt: the same pins plus lab + dev.
 lock: lab-env
-	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra test $(LOCK_FLAGS) \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra test --extra coursework $(LOCK_FLAGS) \
 	  -o requirements.txt
-	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra test --extra lab --extra dev \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra test --extra coursework --extra lab --extra dev \
 	  $(LOCK_FLAGS) -c requirements.txt -o requirements-lab.txt
 
 # The lock as make lock would write it now, compared with the committed one.
 check-lock: lab-env
 	@tmp=$$(mktemp -d) && cp requirements.txt requirements-lab.txt $$tmp/ && \
-	  $(VENV)/bin/uv pip compile -q pyproject.toml --extra book --extra test $(LOCK_FLAGS) \
+	  $(VENV)/bin/uv pip compile -q pyproject.toml --extra book --extra test --extra coursework $(LOCK_FLAGS) \
 	    -o $$tmp/requirements.txt && \
-	  $(VENV)/bin/uv pip compile -q pyproject.toml --extra book --extra test --extra lab --extra dev \
+	  $(VENV)/bin/uv pip compile -q pyproject.toml --extra book --extra test --extra coursework --extra lab --extra dev \
 	    $(LOCK_FLAGS) -c requirements.txt -o $$tmp/requirements-lab.txt && \
 	  diff -u requirements.txt $$tmp/requirements.txt && diff -u requirements-lab.txt $$tmp/requirements-lab.txt && \
 	  rm -rf $$tmp && echo "The lock matches pyproject.toml."
