@@ -42,10 +42,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layers import (_check_cache, _check_keys, _check_rng, _check_same_dtype, _check_size, _param,
-                     _upstream, init_orthogonal)
-from .ops import _as_float, _check_finite, sigmoid
+from .layers import init_orthogonal
+from .ops import sigmoid
 from .scan import scan
+from .validate import (as_float, check_cache, check_finite, check_keys, check_rng, check_same_dtype,
+                       param, positive_int, upstream)
 
 __all__ = ["gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward", "init_gru",
            "gru_param_count", "from_pytorch", "to_pytorch", "from_keras", "to_keras",
@@ -79,8 +80,8 @@ class GRUCache(NamedTuple):
 
 def _check_params(params, reset_after: bool):
     keys = GRU_PARAMS + (("b_ch",) if reset_after else ())
-    _check_keys(params, keys, "GRU" + (" (reset_after=True)" if reset_after else ""))
-    W_u = _param(params, "W_u", 2, "(n_h, n_h + n_x)")
+    check_keys(params, keys, "GRU" + (" (reset_after=True)" if reset_after else ""))
+    W_u = param(params, "W_u", 2, "(n_h, n_h + n_x)")
     n_h = W_u.shape[0]
     n_x = W_u.shape[1] - n_h
     if n_x < 1:
@@ -88,11 +89,11 @@ def _check_params(params, reset_after: bool):
                          f"{W_u.shape}, which leaves no columns for the input")
     for key in keys:
         ndim, shape = (2, (n_h, n_h + n_x)) if key.startswith("W") else (1, (n_h,))
-        p = _param(params, key, ndim, "(n_h, n_h + n_x)" if ndim == 2 else "(n_h,)")
+        p = param(params, key, ndim, "(n_h, n_h + n_x)" if ndim == 2 else "(n_h,)")
         if p.shape != shape:
             raise ValueError(f"params[{key!r}] must have shape {shape} to match params['W_u'] "
                              f"{W_u.shape} (n_h = {n_h}, n_x = {n_x}), got {p.shape}")
-        _check_same_dtype(p, f"params[{key!r}]", W_u.dtype, "params['W_u']")
+        check_same_dtype(p, f"params[{key!r}]", W_u.dtype, "params['W_u']")
     return n_h, n_x
 
 
@@ -106,21 +107,21 @@ def _check_inputs(x, h, params, reset_after, *, sequence: bool):
         raise TypeError(f"reset_after must be True or False, got {reset_after!r}")
     n_h, n_x = _check_params(params, reset_after)
     dtype = params["W_u"].dtype
-    x = _as_float(x, "x", dtype)
+    x = as_float(x, "x", dtype)
     if sequence and (x.ndim != 3 or x.shape[2] != n_x or x.shape[1] == 0):
         raise ValueError(f"x must have shape (batch, T, n_x) with T >= 1 and n_x = {n_x} "
                          f"(params['W_u'] is {params['W_u'].shape}), got {x.shape}")
     if not sequence and (x.ndim != 2 or x.shape[1] != n_x):
         raise ValueError(f"x must have shape (batch, n_x) with n_x = {n_x} "
                          f"(params['W_u'] is {params['W_u'].shape}), got {x.shape}")
-    _check_same_dtype(x, "x", dtype, "params['W_u']")
-    _check_finite(x, "x")
+    check_same_dtype(x, "x", dtype, "params['W_u']")
+    check_finite(x, "x")
     name = "h0" if sequence else "h_prev"
-    h = _as_float(h, name, dtype)
+    h = as_float(h, name, dtype)
     if h.shape != (x.shape[0], n_h):
         raise ValueError(f"{name} must have shape (batch, n_h) = {(x.shape[0], n_h)}, got {h.shape}")
-    _check_same_dtype(h, name, dtype, "params['W_u']")
-    _check_finite(h, name)
+    check_same_dtype(h, name, dtype, "params['W_u']")
+    check_finite(h, name)
     return x, h, n_h
 
 
@@ -201,9 +202,9 @@ def gru_backward(dhs, cache: GRUCache):
     grads : dict
         Keyed like the params.
     """
-    _check_cache(cache, GRUCache, "gru_forward")
+    check_cache(cache, GRUCache, "gru_forward")
     hs, u, r, c, rec, params = cache.hs, cache.u, cache.r, cache.c, cache.rec, cache.params
-    dhs = _upstream(dhs, hs.shape, hs.dtype, "dhs", "GRU")
+    dhs = upstream(dhs, hs.shape, hs.dtype, "dhs", "GRU")
     batch, T, n_h = hs.shape
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
     W_ch = W_c[:, :n_h]
@@ -299,9 +300,9 @@ def gru_step_backward(dh, cache: GRUStepCache):
     :math:`da_u = dh \odot (\tilde h - h^{\langle t-1 \rangle}) \odot \Gamma_u (1 - \Gamma_u)`;
     the reset gate's share depends on the convention. Returns ``(dx, dh_prev, grads)``.
     """
-    _check_cache(cache, GRUStepCache, "gru_step_forward")
+    check_cache(cache, GRUStepCache, "gru_step_forward")
     x, h_prev, u, r, c, rec, params, reset_after = cache
-    dh = _upstream(dh, h_prev.shape, h_prev.dtype, "dh", "GRU step")
+    dh = upstream(dh, h_prev.shape, h_prev.dtype, "dh", "GRU step")
     n_h = h_prev.shape[1]
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
     W_ch, W_cx = W_c[:, :n_h], W_c[:, n_h:]
@@ -332,8 +333,8 @@ def gru_step_backward(dh, cache: GRUStepCache):
 def init_gru(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64,
              reset_after: bool = False) -> dict:
     """GRU parameters: input parts Glorot-uniform, recurrent parts orthogonal, biases zero."""
-    _check_rng(rng)
-    n_x, n_h = _check_size(n_x, "n_x"), _check_size(n_h, "n_h")
+    check_rng(rng)
+    n_x, n_h = positive_int(n_x, "n_x"), positive_int(n_h, "n_h")
     limit = np.sqrt(6.0 / (n_x + n_h))
     params = {}
     for gate in "urc":

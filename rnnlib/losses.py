@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ops import _as_float, _check_finite, _check_mask, log_softmax, one_hot, sigmoid
+from .ops import log_softmax, one_hot, sigmoid
+from .validate import as_float, check_finite, check_mask
 
 __all__ = ["binary_cross_entropy_with_logits", "softmax_cross_entropy"]
 
 
 def _logits(logits) -> np.ndarray:
-    z = _as_float(logits, "logits")
-    _check_finite(z, "logits")
+    z = as_float(logits, "logits")
+    check_finite(z, "logits")
     if z.size == 0:
         raise ValueError(f"logits must not be empty, got shape {z.shape}")
     return z
@@ -128,7 +129,7 @@ def softmax_cross_entropy(logits, targets, mask=None):
                          f"without the class axis), got {t.shape}")
     if t.dtype.kind not in "iu":
         raise TypeError(f"targets must be integer class ids, got dtype {t.dtype}")
-    m = np.ones(t.shape, dtype=bool) if mask is None else _check_mask(mask, t.shape, "mask")
+    m = np.ones(t.shape, dtype=bool) if mask is None else check_mask(mask, t.shape, "mask")
     n_real = int(m.sum())
     if n_real == 0:
         raise ValueError("mask has no real (True) position: the mean over zero tokens is undefined")

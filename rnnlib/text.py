@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from .validate import positive_int
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 #: The special tokens, in the order a default :class:`Vocab` gives them ids 0 to 3.
@@ -165,8 +166,7 @@ class Vocab:
         Tokens seen fewer than ``min_count`` times are left out (they will encode as
         ``<unk>``); ``max_size`` caps the number of ordinary tokens, keeping the most frequent.
         """
-        if not isinstance(min_count, int) or min_count < 1:
-            raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
+        min_count = positive_int(min_count, "min_count")
         if max_size is not None and (not isinstance(max_size, int) or max_size < 0):
             raise ValueError(f"max_size must be None or an int >= 0, got {max_size!r}")
         sequences = _check_sequences(sequences)
