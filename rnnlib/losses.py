@@ -88,14 +88,15 @@ def softmax_cross_entropy(logits, targets, mask=None):
 
     **Conventions.** This is the *mean over real tokens*: every real token weighs the same,
     whatever sequence it is in, and the loss is the cross-entropy per token in nats, so
-    :math:`e^L` is the perplexity. Other books and libraries use other reductions, which
+    :math:`e^L` is the perplexity of the tokens scored. Other books and libraries use other reductions, which
     change the scale of the gradient and hence the learning rate that works:
 
     - *sum over time, mean over the batch* (:math:`\frac1B \sum_b \sum_t`, common in RNN
       texts and in the original BPTT derivations): the loss and every gradient are larger by
       the average number of real tokens per sequence :math:`\bar T` (for :math:`B`
-      sequences, :math:`\sum_n m_n = B \bar T`), so the same learning rate takes steps about
-      :math:`\bar T` times larger;
+      sequences, :math:`\sum_n m_n = B \bar T`), so with plain gradient descent the same
+      learning rate takes steps :math:`\bar T` times larger (Adam, which divides by a running
+      estimate of the gradient's size, hardly notices);
     - *mean over time within each sequence, then over the batch*: a token of a short
       sequence weighs more than a token of a long one;
     - *sum over everything*: the gradient grows with the batch size too.

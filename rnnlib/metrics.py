@@ -20,8 +20,8 @@ For the :math:`N = \sum m` real tokens,
     \text{bits per token} = \frac{H}{\ln 2} = \log_2 \mathrm{PP}.
 
 This *token-weighted* perplexity is the standard: it is the probability of the whole text,
-normalised per token, :math:`\mathrm{PP} = P(\text{text})^{-1/N}`, so it does not depend on how
-the text was cut into sequences or batches. :func:`mean_sequence_perplexity` (the mean of the
+normalised per token, :math:`\mathrm{PP} = P(\text{text})^{-1/N}`, so, for given token
+log-probabilities, it does not depend on how they are grouped into sequences or batches. :func:`mean_sequence_perplexity` (the mean of the
 sequences' own perplexities) and the mean of ``exp(loss)`` over batches are different numbers,
 kept here for comparison; :class:`StreamingPerplexity` shows the right way to accumulate over
 batches.
@@ -196,8 +196,8 @@ def perplexity(token_lp, mask=None) -> float:
         \qquad N = \sum_{b,t} m_{b,t}
 
     the inverse geometric mean of the probabilities of the real tokens. The standard measure:
-    it is the probability of the whole text normalised per token, whatever the cut into
-    sequences. A model that is uniform over :math:`V` symbols has :math:`\mathrm{PP} = V`.
+    it is the probability of the whole text normalised per token, however the scored tokens
+    are grouped into sequences. A model that is uniform over :math:`V` symbols has :math:`\mathrm{PP} = V`.
 
     Parameters
     ----------
@@ -261,7 +261,9 @@ def mean_sequence_perplexity(token_lp, mask=None) -> float:
     a short sequence weighs more than a token of a long one, the arithmetic mean of
     exponentials is pulled up by the few hardest sequences, and the number changes when the
     same text is cut into sequences differently. It equals the token-weighted perplexity
-    only when every sequence has the same mean log-probability per token.
+    when every sequence has the same mean log-probability per token; for sequences of equal
+    length it is never smaller (Jensen's inequality), but with unequal lengths it can come out
+    on either side.
 
     Parameters
     ----------

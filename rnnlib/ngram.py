@@ -167,7 +167,8 @@ class NGramLM:
         maximise the likelihood of ``heldout`` sentences under counts from ``sentences``. If
         ``heldout`` is None, every ``round(1/heldout_fraction)``-th training sentence is held
         out for the tuning; the counts are then re-estimated on all sentences with the tuned
-        weights (deleted interpolation).
+        weights (held-out interpolation; deleted interpolation proper would also rotate which
+        part is held out).
         """
         sentences = _check_sequences(sentences, name="sentences")
         if sum(len(s) for s in sentences) == 0:

@@ -254,8 +254,8 @@ def init_rnn(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64) -> 
     r"""Parameters of a simple RNN layer.
 
     ``W_hx`` is drawn like a dense layer's (Glorot uniform), ``W_hh`` as a random orthogonal
-    matrix (all singular values 1, so at the start the recurrence neither blows up nor
-    shrinks the state), ``b_h`` is zero.
+    matrix (all singular values 1, so at the start the product :math:`W_{hh} h` neither
+    stretches nor shrinks the state), ``b_h`` is zero.
     """
     check_rng(rng)
     n_x, n_h = positive_int(n_x, "n_x"), positive_int(n_h, "n_h")

@@ -1,4 +1,4 @@
-r"""Small recurrent models for the four input/output patterns, assembled from rnnlib's layers.
+r"""Small recurrent models for four input/output patterns, assembled from rnnlib's layers.
 
 Every model here is an embedding, a simple RNN (:mod:`rnnlib.rnn`) and a dense layer, wired
 differently:

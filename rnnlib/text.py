@@ -25,8 +25,8 @@ PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 SPECIALS = (PAD, UNK, BOS, EOS)
 
 # A word is letters with inner apostrophes or hyphens ("woo'd", "o'er", "self-same");
-# a leading apostrophe stays attached to elisions like "'tis". Anything else that is not
-# a space is a token of its own (punctuation).
+# a leading apostrophe stays attached to elisions like "'tis". A run of digits is one token;
+# anything else that is not a space is a token of its own (punctuation).
 _WORD = re.compile(r"'?[A-Za-z]+(?:['\-][A-Za-z]+)*|[0-9]+|[^\sA-Za-z0-9]")
 
 # A sentence ends at . ! or ? followed by space and a capital letter (or the end of the
@@ -134,8 +134,9 @@ def _check_sequences(sequences, name="sequences") -> list[list[str]]:
 class Vocab:
     """A bidirectional map between tokens and integer ids.
 
-    Special tokens come first, in the order given, then the other tokens by decreasing
-    count (ties alphabetical), so the same corpus always gives the same ids.
+    Special tokens come first, in the order given, then the other tokens: in the order given
+    to the constructor, or, in a vocabulary made by :meth:`build`, by decreasing count (ties
+    alphabetical), so the same corpus always gives the same ids.
 
     Parameters
     ----------
