@@ -261,7 +261,8 @@ def mean_sequence_perplexity(token_lp, mask=None) -> float:
     a short sequence weighs more than a token of a long one, the arithmetic mean of
     exponentials is pulled up by the few hardest sequences, and the number changes when the
     same text is cut into sequences differently. It equals the token-weighted perplexity
-    only when every sequence has the same mean log-probability per token.
+    whenever every sequence has the same mean log-probability per token, and otherwise only by
+    chance.
 
     Parameters
     ----------
