@@ -1,6 +1,8 @@
 r"""The gated recurrent unit (GRU): forward and backward, both reset conventions, conversions.
 
-The book's convention (Cho et al. 2014, in the notation of the notation table):
+The book's convention: the GRU of Cho et al. (2014) in the notation table's symbols, with the
+update gate pointing the other way (Cho et al. write :math:`z = 1 - \Gamma_u`, the gate that keeps
+the old state):
 
 .. math::
 
@@ -21,8 +23,10 @@ of cuDNN, PyTorch and Keras:
           + \Gamma_r \odot (W_{ch} h^{\langle t-1 \rangle} + b_{ch})\big),
 
 with :math:`W_c = [W_{ch} \mid W_{cx}]` and one more bias ``b_ch``. It is a different model
-(the two agree only when :math:`\Gamma_r` is all ones), chosen because the recurrent products
-of all three gates can then be computed in one matrix product. PyTorch and Keras also write
+(:math:`W_{ch} (\Gamma_r \odot h)` and :math:`\Gamma_r \odot (W_{ch} h + b_{ch})` differ in
+general; they agree, for example, when :math:`\Gamma_r` is all ones and :math:`b_{ch} = 0`),
+chosen because the recurrent products of all three gates can then be computed in one matrix
+product. PyTorch and Keras also write
 :math:`z = 1 - \Gamma_u`; :func:`from_pytorch`, :func:`to_pytorch`, :func:`from_keras` and
 :func:`to_keras` convert weights between their layouts and this one.
 
@@ -31,9 +35,9 @@ the equations, the code the chapters show; :func:`gru_forward` and :func:`gru_ba
 the kernels for whole sequences that training uses, tested equal to the steps run in a loop.
 
 Speed: the input projections of every gate and every step are one matrix product before the
-loop; inside it, one ``(batch, n_h) @ (n_h, 2 n_h)`` product for the gates (three for
-``reset_after``) and one for the candidate; weight gradients are one product each after the
-backward loop.
+loop; inside it, one ``(batch, n_h) @ (n_h, 2 n_h)`` product for the gates and one for the
+candidate (with ``reset_after``, a single ``(n_h, 3 n_h)`` product for all three); weight
+gradients are one product each after the backward loop.
 """
 
 from __future__ import annotations
@@ -133,7 +137,8 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     x : array_like, shape (batch, T, n_x)
     h0 : array_like, shape (batch, n_h)
         The initial state. Test with a nonzero one: with :math:`h^{\langle 0 \rangle} = 0`
-        the reset gate has nothing to act on at the first step.
+        the reset gate has nothing to act on at the first step (with ``reset_after``, nothing
+        but ``b_ch``).
     params : dict
         ``W_u``, ``W_r``, ``W_c`` (n_h, n_h + n_x); ``b_u``, ``b_r``, ``b_c`` (n_h,); and
         ``b_ch`` (n_h,) when ``reset_after``.
@@ -351,7 +356,8 @@ def gru_param_count(n_x: int, n_h: int, reset_after: bool = False, convention: s
     ``convention="book"``: this module's layout, :math:`3 n_h (n_h + n_x + 1)`, plus
     :math:`n_h` for ``b_ch`` when ``reset_after``. ``convention="pytorch"`` or ``"keras"``:
     those libraries keep an input and a recurrent bias for every gate,
-    :math:`3 n_h (n_h + n_x + 2)` (for ``reset_after=True``, their default); two of the six
+    :math:`3 n_h (n_h + n_x + 2)` (``reset_after=True``: PyTorch's only form and Keras's default;
+    with ``reset_after=False``, Keras's single-bias :math:`3 n_h (n_h + n_x + 1)`); two of the six
     bias vectors are redundant (:math:`b_{ir} + b_{hr}` acts as one bias), which is why the
     book's count is :math:`2 n_h` smaller.
     """

@@ -26,8 +26,8 @@ Parameters are a nested dict::
 With ``tie_weights=True`` the output layer reuses the embedding table, :math:`W = E` (Press
 and Wolf 2017; Inan, Khosravi and Socher 2017), and ``"out"`` holds only ``"b"``. The word
 that comes in and the word that comes out are then one vector: a word-level model loses up to
-half of its parameters and usually gains perplexity, since every occurrence of a word, as
-input or as target, trains the same row. It needs ``n_embed == n_hidden``.
+half of its parameters and usually reaches a lower perplexity, since every occurrence of a
+word, as input or as target, trains the same row. It needs ``n_embed == n_hidden``.
 
 **The output layer dominates the cost** of a word-level model: with :math:`V \approx 14\,000`
 words it is a :math:`(B T) \times n_h` by :math:`n_h \times V` product, far larger than anything
@@ -461,8 +461,9 @@ def fused_cross_entropy(logits, targets, mask=None, *, overwrite: bool = False):
 
     the same numbers as :func:`rnnlib.losses.softmax_cross_entropy`, computed in place: shift
     by the row maximum, exponentiate, sum, scale each row by :math:`m_n / (N s_n)`, subtract
-    :math:`m_n/N` at the target. No one-hot matrix and no second array of the logits' size
-    (with ``overwrite=True``, not even a copy). The loss is accumulated in float64.
+    :math:`m_n/N` at the target. No one-hot matrix and no array of the logits' size besides the
+    gradient itself (a copy of the logits or, with ``overwrite=True``, their own memory). The
+    loss is accumulated in float64.
 
     Parameters
     ----------

@@ -9,7 +9,8 @@ one stream in which ``</s>`` separates the sentences::
 It predicts every token after the first, so **the targets are the n-gram's predictions, one
 for one**: each word and each ``</s>``. The two models differ only in what they may condition
 on. The n-gram restarts at every sentence (its history is padded with ``<s>``); the recurrent
-model carries its state across sentences within a document.
+model carries its state across sentences within a document (within a row of
+:func:`document_batch`, which cuts long documents at sentence ends).
 
 :func:`load_corpus` builds the vocabulary and the three streams of a split;
 :func:`document_batch` lays held-out documents (plays, or the held-out parts of plays) side by
@@ -119,9 +120,11 @@ def document_batch(documents, vocab: Vocab, max_length: int | None = None):
     """Lay documents side by side as the rows of a padded batch.
 
     Each document (a list of tokenized sentences) becomes one stream (:func:`encode_stream`);
-    a stream with more than ``max_length`` targets is cut, at sentence ends, into pieces of at
-    most about that many (each piece again starting from ``</s>``), so that rows are of similar
-    length and a long held-out play does not become one very long sequential row.
+    with ``max_length``, a stream is cut at the first sentence end at or after every
+    ``max_length`` targets, so that every piece but the last has ``max_length`` targets or a
+    little more (each piece again starting from ``</s>``, and read from a fresh state by
+    :func:`document_log_probs`): rows are of similar length and a long held-out play does not
+    become one very long sequential row.
 
     Returns
     -------

@@ -261,9 +261,9 @@ def mean_sequence_perplexity(token_lp, mask=None) -> float:
     a short sequence weighs more than a token of a long one, the arithmetic mean of
     exponentials is pulled up by the few hardest sequences, and the number changes when the
     same text is cut into sequences differently. It equals the token-weighted perplexity
-    when every sequence has the same mean log-probability per token; for sequences of equal
-    length it is never smaller (Jensen's inequality), but with unequal lengths it can come out
-    on either side.
+    whenever every sequence has the same mean log-probability per token, and otherwise only by
+    chance; for sequences of equal length it is never smaller (Jensen's inequality), but with
+    unequal lengths it can come out on either side.
 
     Parameters
     ----------

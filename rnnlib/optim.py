@@ -148,8 +148,9 @@ class Adam(_Optimizer):
 
     :math:`m` and :math:`v` are running averages of the gradient and of its square; since
     they start at 0, they are biased towards 0 early on, which the division by
-    :math:`1 - \beta^t` undoes. The step is about :math:`\eta` in size whatever the scale of
-    the gradient. The step counter :math:`t` is kept per parameter in ``.state``.
+    :math:`1 - \beta^t` undoes. Each coordinate's step is typically at most about :math:`\eta`
+    in size, whatever the scale of the gradient. The step counter :math:`t` is kept per
+    parameter in ``.state``.
 
     Parameters
     ----------

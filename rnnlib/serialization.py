@@ -9,9 +9,12 @@
   seed, scores: anything JSON can hold).
 
 Each file is written to a temporary file in the same directory and moved into place with
-``os.replace``, which is atomic: a reader never sees a half-written file, and if anything
-fails (say ``extra`` is not JSON-serialisable) nothing is left behind and the files of an
-earlier save are untouched.
+``os.replace``, which is atomic: a reader never sees a half-written file. If anything fails
+before the files are moved (say ``extra`` is not JSON-serialisable, or the disk is full),
+nothing is left behind and the files of an earlier save are untouched. The two moves are
+separate steps, though: a failure or crash between them would leave the new ``.npz`` beside
+the old ``.json``, a pair that :func:`load_model` rejects only if the weights' names or shapes
+differ.
 
 :func:`load_model` checks everything it reads and raises a ``ValueError`` that names what does
 not match: the vocabulary (against ``expected_vocab``), a missing or unexpected weight, a

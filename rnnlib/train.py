@@ -118,7 +118,7 @@ def evaluate_language_model(params: dict, config: LMConfig, ids, batch_size: int
 
     over the :math:`N` targets of :func:`stream_batches` (no dropout). Each row starts from a
     zero state, so the first tokens of the rows are predicted with little context: fewer rows
-    (a smaller ``batch_size``) give a slightly lower, more faithful number.
+    (a smaller ``batch_size``) usually give a slightly lower, more faithful number.
     """
     config = _check_config(config)
     check_params(params, config)
