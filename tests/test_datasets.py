@@ -205,9 +205,10 @@ def _words(passage):
 def test_passages_are_runs_of_whole_speeches_within_one_scene(plays):
     for play in plays:
         cut = passages(play, 100)
-        # At least 100 words each, and together nearly all of the play.
+        # At least 100 words each, and together nearly all of the play (Antony and
+        # Cleopatra, with its many short scenes, loses most: 6%).
         assert all(_words(p) >= 100 for p in cut), play.slug
-        assert 0.95 * play.n_words < sum(map(_words, cut)) <= play.n_words, play.slug
+        assert 0.9 * play.n_words < sum(map(_words, cut)) <= play.n_words, play.slug
         # By identity: two speeches can be equal ("Ay, my lord." twice in one scene).
         position = {id(speech): i for i, speech in enumerate(play.speeches)}
         last = -1
