@@ -50,6 +50,14 @@ Two ways to hold out data, both deterministic:
 
 Both return a :class:`Split` of three lists of :class:`Play` objects, so every part can be
 fed to the same code (``[play.text() for play in split.train]``).
+
+Passages
+--------
+A single speech is often a line or two ("Ay, my lord."), too little to judge a play by.
+:func:`passages` cuts a play into longer units: runs of consecutive whole speeches of one
+scene, each closed as soon as it holds at least ``min_words`` words. A passage never
+crosses a scene boundary; the words at the end of a scene that do not fill a passage are
+left out, so every passage has at least ``min_words`` words.
 """
 
 from __future__ import annotations
@@ -65,7 +73,7 @@ from typing import NamedTuple
 __all__ = [
     "GENRES", "Speech", "Play", "list_plays", "load_play", "load_plays",
     "Split", "VALID_PLAYS", "TEST_PLAYS", "split_by_play", "split_within_play",
-    "NAME_KINDS", "load_names",
+    "passages", "NAME_KINDS", "load_names",
 ]
 
 #: The six genre folders of the corpus.
@@ -607,6 +615,52 @@ def split_within_play(valid_fraction: float = 0.1, test_fraction: float = 0.1) -
         for plays, speeches in zip(split, parts):
             plays.append(Play(play.slug, play.title, play.genre, speeches))
     return split
+
+
+# ---------------------------------------------------------------------------------------
+# Public API: passages
+# ---------------------------------------------------------------------------------------
+
+def passages(play: Play, min_words: int = 100) -> list[tuple[Speech, ...]]:
+    """Cut a play into passages: runs of consecutive speeches of one scene.
+
+    Speeches are taken in reading order; a passage is closed as soon as its speeches hold
+    at least ``min_words`` words (whitespace-separated tokens, as in :attr:`Play.n_words`),
+    and a new scene always starts a new passage. The speeches left at the end of a scene
+    that hold fewer than ``min_words`` words together are left out, so a scene shorter than
+    ``min_words`` gives no passage. Speeches are never cut, so a passage that ends with a
+    long speech can hold many more than ``min_words`` words.
+
+    Parameters
+    ----------
+    play : Play
+        A play from :func:`load_play`, or a part of one from a :class:`Split`.
+    min_words : int
+        The least number of words in a passage; at least 1.
+
+    Returns
+    -------
+    list of tuple of Speech
+        The passages in reading order; join a passage's text with
+        ``"\\n".join(speech.text for speech in passage)``.
+
+    Raises
+    ------
+    ValueError
+        If ``min_words`` is not a positive integer.
+    """
+    if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 1:
+        raise ValueError(f"min_words must be a positive integer, got {min_words!r}")
+    result, current, n_words, scene = [], [], 0, None
+    for speech in play.speeches:
+        if (speech.act, speech.scene) != scene:
+            current, n_words, scene = [], 0, (speech.act, speech.scene)
+        current.append(speech)
+        n_words += len(speech.text.split())
+        if n_words >= min_words:
+            result.append(tuple(current))
+            current, n_words = [], 0
+    return result
 
 
 # ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from rnnlib import datasets
 from rnnlib.datasets import (GENRES, TEST_PLAYS, VALID_PLAYS, Play, Speech, list_plays,
-                             load_names, load_play, load_plays, split_by_play,
+                             load_names, load_play, load_plays, passages, split_by_play,
                              split_within_play)
 
 MARKUP = re.compile(r"[_*#\\\[\]]")
@@ -197,6 +197,57 @@ def test_split_within_play_rejects_bad_fractions(valid, test):
 
 
 # -- errors -------------------------------------------------------------------------------
+
+def _words(passage):
+    return sum(len(speech.text.split()) for speech in passage)
+
+
+def test_passages_are_runs_of_whole_speeches_within_one_scene(plays):
+    for play in plays:
+        cut = passages(play, 100)
+        # At least 100 words each, and together nearly all of the play (Antony and
+        # Cleopatra, with its many short scenes, loses most: 6%).
+        assert all(_words(p) >= 100 for p in cut), play.slug
+        assert 0.9 * play.n_words < sum(map(_words, cut)) <= play.n_words, play.slug
+        # By identity: two speeches can be equal ("Ay, my lord." twice in one scene).
+        position = {id(speech): i for i, speech in enumerate(play.speeches)}
+        last = -1
+        for passage in cut:
+            index = [position[id(s)] for s in passage]
+            # Consecutive speeches, in reading order, of a single scene.
+            assert index == list(range(index[0], index[0] + len(passage))) and index[0] > last
+            assert len({(s.act, s.scene) for s in passage}) == 1
+            # Closed as soon as it is long enough: without its last speech it is too short.
+            assert _words(passage[:-1]) < 100
+            last = index[-1]
+
+
+def test_passages_leave_out_only_the_short_end_of_each_scene():
+    play = load_play("macbeth")
+    kept = {id(s) for p in passages(play, 150) for s in p}
+    scenes = {}
+    for speech in play.speeches:
+        scenes.setdefault((speech.act, speech.scene), []).append(speech)
+    for speeches in scenes.values():
+        left_out = [s for s in speeches if id(s) not in kept]
+        # What is left out is the tail of the scene, and it is shorter than a passage.
+        assert left_out == speeches[len(speeches) - len(left_out):]
+        assert _words(left_out) < 150
+
+
+def test_passages_of_one_word_are_the_speeches():
+    play = load_play("the-tempest")
+    assert [p for p in passages(play, 1)] == [(s,) for s in play.speeches]
+    assert passages(play) == passages(play, 100)
+    shorter, longer = passages(play, 50), passages(play, 200)
+    assert len(longer) < len(passages(play)) < len(shorter)
+
+
+@pytest.mark.parametrize("min_words", [0, -5, 2.5, "100", True])
+def test_passages_reject_a_bad_minimum(min_words):
+    with pytest.raises(ValueError, match="min_words must be a positive integer"):
+        passages(load_play("macbeth"), min_words)
+
 
 def test_unknown_play_suggests_close_matches():
     with pytest.raises(ValueError, match=r"'hamlett'.*'hamlet'"):
