@@ -96,6 +96,20 @@ def _check_array(a, name: str, shape: tuple, shape_name: str, dtype) -> np.ndarr
     return a
 
 
+def _check_step(x, h_prev, params, activation):
+    """Validate a call of :func:`rnn_step_forward`; returns ``(x, h_prev, W_hx, W_hh, b_h)``."""
+    _check_activation(activation)
+    W_hx, W_hh, b_h = _check_params(params)
+    n_h, n_x = W_hx.shape
+    x = as_float(x, "x", W_hx.dtype)
+    if x.ndim != 2 or x.shape[1] != n_x:
+        raise ValueError(f"x must have shape (batch, n_x) with n_x = {n_x} (params['W_hx'] is "
+                         f"{W_hx.shape}), got {x.shape}")
+    x = _check_array(x, "x", x.shape, "(batch, n_x)", W_hx.dtype)
+    h_prev = _check_array(h_prev, "h_prev", (x.shape[0], n_h), "(batch, n_h)", W_hx.dtype)
+    return x, h_prev, W_hx, W_hh, b_h
+
+
 # ----------------------------------------------------------------- one step
 def rnn_step_forward(x, h_prev, params: dict, activation: str = "tanh"):
     r"""One step: :math:`h = g(x W_{hx}^\top + h_{prev} W_{hh}^\top + b_h)`.
@@ -113,15 +127,7 @@ def rnn_step_forward(x, h_prev, params: dict, activation: str = "tanh"):
     h : ndarray, shape (batch, n_h)
     cache : RNNStepCache
     """
-    _check_activation(activation)
-    W_hx, W_hh, b_h = _check_params(params)
-    n_h, n_x = W_hx.shape
-    x = as_float(x, "x", W_hx.dtype)
-    if x.ndim != 2 or x.shape[1] != n_x:
-        raise ValueError(f"x must have shape (batch, n_x) with n_x = {n_x} (params['W_hx'] is "
-                         f"{W_hx.shape}), got {x.shape}")
-    x = _check_array(x, "x", x.shape, "(batch, n_x)", W_hx.dtype)
-    h_prev = _check_array(h_prev, "h_prev", (x.shape[0], n_h), "(batch, n_h)", W_hx.dtype)
+    x, h_prev, W_hx, W_hh, b_h = _check_step(x, h_prev, params, activation)
     g, _ = _ACTIVATIONS[activation]
     h = g(x @ W_hx.T + h_prev @ W_hh.T + b_h)
     return h, RNNStepCache(x, h_prev, h, W_hx, W_hh, activation)
