@@ -199,8 +199,8 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
     # x[b, t] @ W_hx.T. (A 3-D ``x @ W_hx.T`` would be one small product per sequence.)
     projected = x.swapaxes(0, 1).reshape(T * batch, n_x) @ W_hx.T
     projected += b_h
-    # The loop multiplies by W_hh.T T times; for a batch of rows, BLAS reads a row-major
-    # (C-contiguous) copy faster than the transposed view, and the copy is made once.
+    # A row-major copy of W_hh.T, made once for the T products of the loop: with a batch of
+    # rows, a BLAS library may multiply by it faster than by the transposed view.
     W_hh_T = W_hh.T if batch == 1 else np.ascontiguousarray(W_hh.T)
 
     def step(h_prev, xw_t):
