@@ -1,14 +1,14 @@
 # One entry point for readers, learners, instructors, contributors and CI.
 #   make book       build the HTML book (strict: any warning fails)
 #   make serve      serve the built book on http://127.0.0.1:8000 (PORT=...)
-#   make test       every test: rnnlib, nbval on every chapter notebook (twice: on this machine's
+#   make test       every test: rnnlib, nbval on every notebook (twice: on this machine's
 #                   kernels, and as a typical laptop computes), the strict book build, the book and
 #                   every notebook in JupyterLab in a real browser, grading in its sandbox, the
 #                   repository's own checks
 #   make lab        open the notebooks in JupyterLab
 #   make browser    install Chromium for the browser tests, or say how to
 #   make bench      speed measurements (not part of the tests)
-#   make notebooks  re-run every chapter notebook and store its outputs
+#   make notebooks  re-run every notebook (chapters and appendix) and store its outputs
 #   make models     retrain chapter 12's language models and n-gram baselines (about 90 minutes)
 #   make student    the student edition of the labs and assignments
 #   make lock       re-resolve requirements*.txt from pyproject.toml (keeps the pinned versions;
@@ -63,7 +63,7 @@ serve: env
 # The JupyterLab test (and the pre-commit/nbdime checks) need the lab environment.
 test: lab-env browser sandbox
 	$(PY) -m pytest $(PYTEST_ARGS)
-	$(LAPTOP_ENV) $(PY) -m pytest chapters -p no:cacheprovider
+	$(LAPTOP_ENV) $(PY) -m pytest chapters appendix -p no:cacheprovider
 
 check-skips:
 	@$(PYTHON) tools/check_skips.py test-results.xml $(MUST_RUN)
@@ -97,17 +97,17 @@ models: env
 
 # requirements.txt: book + test; requirements-lab.txt: the same pins plus lab + dev.
 lock: lab-env
-	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra test $(LOCK_FLAGS) \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra test --extra coursework $(LOCK_FLAGS) \
 	  -o requirements.txt
-	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra test --extra lab --extra dev \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra test --extra coursework --extra lab --extra dev \
 	  $(LOCK_FLAGS) -c requirements.txt -o requirements-lab.txt
 
 # The lock as make lock would write it now, compared with the committed one.
 check-lock: lab-env
 	@tmp=$$(mktemp -d) && cp requirements.txt requirements-lab.txt $$tmp/ && \
-	  $(VENV)/bin/uv pip compile -q pyproject.toml --extra book --extra test $(LOCK_FLAGS) \
+	  $(VENV)/bin/uv pip compile -q pyproject.toml --extra book --extra test --extra coursework $(LOCK_FLAGS) \
 	    -o $$tmp/requirements.txt && \
-	  $(VENV)/bin/uv pip compile -q pyproject.toml --extra book --extra test --extra lab --extra dev \
+	  $(VENV)/bin/uv pip compile -q pyproject.toml --extra book --extra test --extra coursework --extra lab --extra dev \
 	    $(LOCK_FLAGS) -c requirements.txt -o $$tmp/requirements-lab.txt && \
 	  diff -u requirements.txt $$tmp/requirements.txt && diff -u requirements-lab.txt $$tmp/requirements-lab.txt && \
 	  rm -rf $$tmp && echo "The lock matches pyproject.toml."

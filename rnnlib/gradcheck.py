@@ -1,13 +1,13 @@
 r"""Gradient checking: compare a backward pass with centred finite differences.
 
 A backward pass is easy to get subtly wrong and the training loop will not tell you: a
-wrong gradient still lowers the loss, just worse. The check is to perturb each input
+slightly wrong gradient often still lowers the loss, just more slowly. The check is to perturb each input
 entry by :math:`\pm\varepsilon`, re-run the forward pass, and compare
 
 .. math:: \frac{\partial L}{\partial x_i} \approx
           \frac{L(x + \varepsilon e_i) - L(x - \varepsilon e_i)}{2\varepsilon}
 
-with the analytic gradient. Checks must run in float64: in float32, rounding alone makes
+with the analytic gradient. Checks must run in float64: in float32, at the steps used here, rounding alone makes
 the differences wrong in the third digit.
 
 Choosing :math:`\varepsilon`: the centred difference has a truncation error
@@ -98,13 +98,15 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
 
 
 def relative_error(a, b) -> float:
-    r"""Largest elementwise relative error between two arrays (the cs231n definition).
+    r"""Largest elementwise relative error between two arrays (the form of the cs231n assignments).
 
     .. math:: \max_i \frac{|a_i - b_i|}{\max(10^{-12},\ |a_i| + |b_i|)}
 
-    Entries where both are (near) zero count as agreeing, and where a gradient entry is
-    exactly zero on both sides (padding, unused embedding rows) the error is 0. Rule of
-    thumb in float64: :math:`\le 10^{-7}` is right, :math:`\ge 10^{-4}` is a bug.
+    The floor :math:`10^{-12}` only keeps the denominator from being 0: where a gradient
+    entry is exactly zero on both sides (padding, unused embedding rows) the error is 0, and
+    entries below about :math:`10^{-19}` count as agreeing, but rounding noise of
+    :math:`10^{-11}` against an exact 0 gives an error of 1. Rule of thumb in float64:
+    :math:`\le 10^{-7}` is right, :math:`\ge 10^{-4}` is usually a bug.
 
     Parameters
     ----------

@@ -26,6 +26,10 @@ of all three gates can then be computed in one matrix product. PyTorch and Keras
 :math:`z = 1 - \Gamma_u`; :func:`from_pytorch`, :func:`to_pytorch`, :func:`from_keras` and
 :func:`to_keras` convert weights between their layouts and this one.
 
+Two faces: :func:`gru_step_forward` and :func:`gru_step_backward` are one step written as
+the equations, the code the chapters show; :func:`gru_forward` and :func:`gru_backward` are
+the kernels for whole sequences that training uses, tested equal to the steps run in a loop.
+
 Speed: the input projections of every gate and every step are one matrix product before the
 loop; inside it, one ``(batch, n_h) @ (n_h, 2 n_h)`` product for the gates (three for
 ``reset_after``) and one for the candidate; weight gradients are one product each after the
@@ -38,14 +42,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layers import (_check_cache, _check_keys, _check_rng, _check_same_dtype, _check_size, _param,
-                     _upstream, init_orthogonal)
-from .ops import _as_float, _check_finite
+from .layers import init_orthogonal
+from .ops import sigmoid
 from .scan import scan
+from .validate import (as_float, check_cache, check_finite, check_keys, check_rng, check_same_dtype,
+                       param, positive_int, upstream)
 
 __all__ = ["gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward", "init_gru",
            "gru_param_count", "from_pytorch", "to_pytorch", "from_keras", "to_keras",
-           "GRU_PARAMS", "GRUCache"]
+           "GRU_PARAMS", "GRUCache", "GRUStepCache"]
 
 #: Parameter names; ``reset_after=True`` adds ``b_ch``.
 GRU_PARAMS = ("W_u", "W_r", "W_c", "b_u", "b_r", "b_c")
@@ -75,8 +80,8 @@ class GRUCache(NamedTuple):
 
 def _check_params(params, reset_after: bool):
     keys = GRU_PARAMS + (("b_ch",) if reset_after else ())
-    _check_keys(params, keys, "GRU" + (" (reset_after=True)" if reset_after else ""))
-    W_u = _param(params, "W_u", 2, "(n_h, n_h + n_x)")
+    check_keys(params, keys, "GRU" + (" (reset_after=True)" if reset_after else ""))
+    W_u = param(params, "W_u", 2, "(n_h, n_h + n_x)")
     n_h = W_u.shape[0]
     n_x = W_u.shape[1] - n_h
     if n_x < 1:
@@ -84,12 +89,40 @@ def _check_params(params, reset_after: bool):
                          f"{W_u.shape}, which leaves no columns for the input")
     for key in keys:
         ndim, shape = (2, (n_h, n_h + n_x)) if key.startswith("W") else (1, (n_h,))
-        p = _param(params, key, ndim, "(n_h, n_h + n_x)" if ndim == 2 else "(n_h,)")
+        p = param(params, key, ndim, "(n_h, n_h + n_x)" if ndim == 2 else "(n_h,)")
         if p.shape != shape:
             raise ValueError(f"params[{key!r}] must have shape {shape} to match params['W_u'] "
                              f"{W_u.shape} (n_h = {n_h}, n_x = {n_x}), got {p.shape}")
-        _check_same_dtype(p, f"params[{key!r}]", W_u.dtype, "params['W_u']")
+        check_same_dtype(p, f"params[{key!r}]", W_u.dtype, "params['W_u']")
     return n_h, n_x
+
+
+def _check_inputs(x, h, params, reset_after, *, sequence: bool):
+    """Validate a GRU call; returns ``(x, h, n_h)`` as float arrays of the weights' dtype.
+
+    ``x`` is ``(batch, T, n_x)`` for a sequence, ``(batch, n_x)`` for one step; ``h`` is the
+    initial or previous state, ``(batch, n_h)``.
+    """
+    if not isinstance(reset_after, bool):
+        raise TypeError(f"reset_after must be True or False, got {reset_after!r}")
+    n_h, n_x = _check_params(params, reset_after)
+    dtype = params["W_u"].dtype
+    x = as_float(x, "x", dtype)
+    if sequence and (x.ndim != 3 or x.shape[2] != n_x or x.shape[1] == 0):
+        raise ValueError(f"x must have shape (batch, T, n_x) with T >= 1 and n_x = {n_x} "
+                         f"(params['W_u'] is {params['W_u'].shape}), got {x.shape}")
+    if not sequence and (x.ndim != 2 or x.shape[1] != n_x):
+        raise ValueError(f"x must have shape (batch, n_x) with n_x = {n_x} "
+                         f"(params['W_u'] is {params['W_u'].shape}), got {x.shape}")
+    check_same_dtype(x, "x", dtype, "params['W_u']")
+    check_finite(x, "x")
+    name = "h0" if sequence else "h_prev"
+    h = as_float(h, name, dtype)
+    if h.shape != (x.shape[0], n_h):
+        raise ValueError(f"{name} must have shape (batch, n_h) = {(x.shape[0], n_h)}, got {h.shape}")
+    check_same_dtype(h, name, dtype, "params['W_u']")
+    check_finite(h, name)
+    return x, h, n_h
 
 
 def gru_forward(x, h0, params: dict, reset_after: bool = False):
@@ -112,21 +145,7 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     hs : ndarray, shape (batch, T, n_h)
     cache : GRUCache
     """
-    if not isinstance(reset_after, bool):
-        raise TypeError(f"reset_after must be True or False, got {reset_after!r}")
-    n_h, n_x = _check_params(params, reset_after)
-    dtype = params["W_u"].dtype
-    x = _as_float(x, "x", dtype)
-    if x.ndim != 3 or x.shape[2] != n_x or x.shape[1] == 0:
-        raise ValueError(f"x must have shape (batch, T, n_x) with T >= 1 and n_x = {n_x} "
-                         f"(params['W_u'] is {params['W_u'].shape}), got {x.shape}")
-    _check_same_dtype(x, "x", dtype, "params['W_u']")
-    _check_finite(x, "x")
-    h0 = _as_float(h0, "h0", dtype)
-    if h0.shape != (x.shape[0], n_h):
-        raise ValueError(f"h0 must have shape (batch, n_h) = {(x.shape[0], n_h)}, got {h0.shape}")
-    _check_same_dtype(h0, "h0", dtype, "params['W_u']")
-    _check_finite(h0, "h0")
+    x, h0, n_h = _check_inputs(x, h0, params, reset_after, sequence=True)
 
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
     # Input projections of all three gates at every step: one product, before the loop.
@@ -183,9 +202,9 @@ def gru_backward(dhs, cache: GRUCache):
     grads : dict
         Keyed like the params.
     """
-    _check_cache(cache, GRUCache, "gru_forward")
+    check_cache(cache, GRUCache, "gru_forward")
     hs, u, r, c, rec, params = cache.hs, cache.u, cache.r, cache.c, cache.rec, cache.params
-    dhs = _upstream(dhs, hs.shape, hs.dtype, "dhs", "GRU")
+    dhs = upstream(dhs, hs.shape, hs.dtype, "dhs", "GRU")
     batch, T, n_h = hs.shape
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
     W_ch = W_c[:, :n_h]
@@ -238,32 +257,84 @@ def gru_backward(dhs, cache: GRUCache):
     return da @ W_x, dh_next, grads
 
 
+class GRUStepCache(NamedTuple):
+    """What :func:`gru_step_backward` needs: one step's input, state, gates and candidate."""
+
+    x: np.ndarray          #: (batch, n_x)
+    h_prev: np.ndarray     #: (batch, n_h)
+    u: np.ndarray          #: update gate Γ_u
+    r: np.ndarray          #: reset gate Γ_r
+    c: np.ndarray          #: candidate h~
+    rec: np.ndarray        #: Γ_r ⊙ h_prev (reset before) or W_ch h_prev + b_ch (reset after)
+    params: dict
+    reset_after: bool
+
+
 def gru_step_forward(x, h_prev, params: dict, reset_after: bool = False):
-    """One GRU step: :func:`gru_forward` on a sequence of length 1.
+    r"""One GRU step, written as the equations of the module docstring.
 
-    ``x`` is ``(batch, n_x)``, ``h_prev`` ``(batch, n_h)``; returns ``(h, cache)``.
+    ``x`` is ``(batch, n_x)``, ``h_prev`` ``(batch, n_h)``; returns ``(h, cache)``. This is
+    the face to read; :func:`gru_forward` computes the same states for a whole sequence,
+    faster (the tests hold the two equal to 1e-12).
     """
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"x must have shape (batch, n_x), got {x.shape}")
-    hs, cache = gru_forward(x[:, None], h_prev, params, reset_after)
-    return hs[:, 0], cache
+    x, h_prev, n_h = _check_inputs(x, h_prev, params, reset_after, sequence=False)
+    W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
+    hx = np.concatenate([h_prev, x], axis=1)                      # [h<t-1>; x<t>]
+    u = sigmoid(hx @ W_u.T + params["b_u"])                       # update gate Γ_u
+    r = sigmoid(hx @ W_r.T + params["b_r"])                       # reset gate Γ_r
+    if reset_after:       # cuDNN, PyTorch, Keras: Γ_r ⊙ (W_ch h<t-1> + b_ch)
+        rec = h_prev @ W_c[:, :n_h].T + params["b_ch"]
+        c = np.tanh(x @ W_c[:, n_h:].T + params["b_c"] + r * rec)
+    else:                 # the book: W_c [Γ_r ⊙ h<t-1>; x<t>]
+        rec = r * h_prev
+        c = np.tanh(np.concatenate([rec, x], axis=1) @ W_c.T + params["b_c"])
+    h = u * c + (1 - u) * h_prev                                  # keep or overwrite
+    return h, GRUStepCache(x, h_prev, u, r, c, rec, params, reset_after)
 
 
-def gru_step_backward(dh, cache: GRUCache):
-    """Gradients of one step: returns ``(dx, dh_prev, grads)``."""
-    dh = np.asarray(dh)
-    if dh.ndim != 2:
-        raise ValueError(f"dh must have shape (batch, n_h), got {dh.shape}")
-    dx, dh_prev, grads = gru_backward(dh[:, None], cache)
-    return dx[:, 0], dh_prev, grads
+def gru_step_backward(dh, cache: GRUStepCache):
+    r"""Gradients of one step, by the chain rule through :func:`gru_step_forward`.
+
+    With :math:`a_u, a_r, a_c` the pre-activations of :math:`\Gamma_u, \Gamma_r, \tilde h`:
+    :math:`da_c = dh \odot \Gamma_u \odot (1 - \tilde h^2)` and
+    :math:`da_u = dh \odot (\tilde h - h^{\langle t-1 \rangle}) \odot \Gamma_u (1 - \Gamma_u)`;
+    the reset gate's share depends on the convention. Returns ``(dx, dh_prev, grads)``.
+    """
+    check_cache(cache, GRUStepCache, "gru_step_forward")
+    x, h_prev, u, r, c, rec, params, reset_after = cache
+    dh = upstream(dh, h_prev.shape, h_prev.dtype, "dh", "GRU step")
+    n_h = h_prev.shape[1]
+    W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
+    W_ch, W_cx = W_c[:, :n_h], W_c[:, n_h:]
+    da_c = dh * u * (1 - c * c)                                   # h = Γ_u h~ + ..., h~ = tanh(a_c)
+    da_u = dh * (c - h_prev) * u * (1 - u)                        # Γ_u = σ(a_u)
+    dh_prev = dh * (1 - u)                                        # the memory path
+    grads = {}
+    if reset_after:       # a_c = W_cx x + b_c + Γ_r ⊙ rec, rec = W_ch h_prev + b_ch
+        drec = da_c * r
+        da_r = da_c * rec * r * (1 - r)
+        dh_prev += drec @ W_ch
+        grads["W_c"] = np.concatenate([drec.T @ h_prev, da_c.T @ x], axis=1)
+        grads["b_ch"] = drec.sum(axis=0)
+    else:                 # a_c = W_c [rec; x] + b_c, rec = Γ_r ⊙ h_prev
+        drec = da_c @ W_ch
+        da_r = drec * h_prev * r * (1 - r)
+        dh_prev += drec * r
+        grads["W_c"] = da_c.T @ np.concatenate([rec, x], axis=1)
+    hx = np.concatenate([h_prev, x], axis=1)
+    dhx = da_u @ W_u + da_r @ W_r                                 # both gates read [h_prev; x]
+    dh_prev += dhx[:, :n_h]
+    dx = dhx[:, n_h:] + da_c @ W_cx
+    grads.update(W_u=da_u.T @ hx, W_r=da_r.T @ hx, b_u=da_u.sum(axis=0), b_r=da_r.sum(axis=0),
+                 b_c=da_c.sum(axis=0))
+    return dx, dh_prev, {k: grads[k] for k in params}
 
 
 def init_gru(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64,
              reset_after: bool = False) -> dict:
     """GRU parameters: input parts Glorot-uniform, recurrent parts orthogonal, biases zero."""
-    _check_rng(rng)
-    n_x, n_h = _check_size(n_x, "n_x"), _check_size(n_h, "n_h")
+    check_rng(rng)
+    n_x, n_h = positive_int(n_x, "n_x"), positive_int(n_h, "n_h")
     limit = np.sqrt(6.0 / (n_x + n_h))
     params = {}
     for gate in "urc":

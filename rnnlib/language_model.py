@@ -48,12 +48,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .gru import init_gru
-from .layers import (EmbeddingCache, _check_rng, dropout_backward,
-                     dropout_forward, embedding_backward, embedding_forward, flatten_params,
-                     init_dense, init_embedding)
-from .ops import _check_mask
+from .layers import (EmbeddingCache, dropout_backward, dropout_forward, embedding_backward, embedding_forward, flatten_params, init_dense, init_embedding)
 from .recurrent import Layer, gru_layer, rnn_layer
 from .rnn import init_rnn
+from .validate import check_mask, check_rng, positive_int
 
 __all__ = ["LMConfig", "LMCache", "init_language_model", "initial_states", "param_shapes",
            "check_params", "lm_forward", "lm_backward", "lm_loss_and_grads",
@@ -61,12 +59,6 @@ __all__ = ["LMConfig", "LMCache", "init_language_model", "initial_states", "para
 
 #: The recurrent cells a language model can use.
 CELLS = ("rnn", "gru")
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -110,7 +102,7 @@ class LMConfig:
 
     def __post_init__(self):
         for name in ("vocab_size", "n_embed", "n_hidden", "n_layers"):
-            object.__setattr__(self, name, _positive_int(getattr(self, name), name))
+            object.__setattr__(self, name, positive_int(getattr(self, name), name))
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
         p = self.dropout
@@ -184,7 +176,7 @@ def init_language_model(config: LMConfig, rng: np.random.Generator) -> dict:
         ``{"embed": {"E"}, "layers": {"0": ..., }, "out": {"W", "b"}}``, arrays of ``config.dtype``.
     """
     config = _check_config(config)
-    _check_rng(rng)
+    check_rng(rng)
     dt = config.np_dtype
     layers = {}
     for i in range(config.n_layers):
@@ -248,7 +240,7 @@ def check_params(params: dict, config: LMConfig) -> dict:
 def initial_states(config: LMConfig, batch: int) -> list[np.ndarray]:
     """Zero initial states, one ``(batch, n_hidden)`` array per layer."""
     config = _check_config(config)
-    batch = _positive_int(batch, "batch")
+    batch = positive_int(batch, "batch")
     return [np.zeros((batch, config.n_hidden), dtype=config.np_dtype)
             for _ in range(config.n_layers)]
 
@@ -425,7 +417,7 @@ def _targets_and_weights(logits2, targets, mask, shape):
                          f"vocabulary axis), got {t.shape}")
     if t.dtype.kind not in "iu":
         raise TypeError(f"targets must be integer token ids, got dtype {t.dtype}")
-    m = None if mask is None else _check_mask(mask, shape, "mask")
+    m = None if mask is None else check_mask(mask, shape, "mask")
     V = logits2.shape[1]
     t = t.reshape(-1)
     if m is None:

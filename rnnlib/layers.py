@@ -23,7 +23,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import ops
-from .ops import _as_float, _check_finite, _check_ids, _check_mask
+from .validate import (DIVERGED, as_float, check_cache, check_finite, check_ids, check_keys,
+                       check_mask, check_rng, check_same_dtype, float_dtype, is_number, param,
+                       positive_int, upstream)
 
 __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_backward",
            "embedding_forward", "embedding_backward", "mean_pool_forward", "mean_pool_backward",
@@ -31,70 +33,31 @@ __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_
            "count_params", "flatten_params", "cast_params", "ACTIVATIONS",
            "DenseCache", "ActivationCache", "EmbeddingCache", "MeanPoolCache", "DropoutCache"]
 
-_DIVERGED = (" (if this appeared during training, it diverged: try a smaller learning rate "
-             "or gradient clipping)")
-
-
-# ----------------------------------------------------------------- validation helpers
-def _check_keys(params, expected: tuple, layer: str) -> None:
-    """``params`` must be a dict with exactly the ``expected`` keys (a typo is an error)."""
-    if not isinstance(params, dict):
-        raise TypeError(f"params of a {layer} layer must be a dict with keys {list(expected)}, "
-                        f"got {type(params).__name__}")
-    missing = [k for k in expected if k not in params]
-    extra = [k for k in params if k not in expected]
-    if missing or extra:
-        raise ValueError(f"params of a {layer} layer must have keys {list(expected)}; "
-                         f"missing {missing}, unexpected {extra}")
-
-
-def _param(params: dict, key: str, ndim: int, shape_name: str) -> np.ndarray:
-    """``params[key]``: a finite floating ndarray with ``ndim`` axes."""
-    p = params[key]
-    if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-        what = f"ndarray of dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
-        raise TypeError(f"params[{key!r}] must be a floating-point ndarray of shape {shape_name}, "
-                        f"got {what}")
-    if p.ndim != ndim:
-        raise ValueError(f"params[{key!r}] must have shape {shape_name}, got shape {p.shape}")
-    _check_finite(p, f"params[{key!r}]", _DIVERGED)
-    return p
-
-
-def _check_same_dtype(x: np.ndarray, name: str, dtype: np.dtype, other: str) -> None:
-    # Mixing float32 data with float64 weights would silently compute in float64.
-    if x.dtype != dtype:
-        raise TypeError(f"{name} has dtype {x.dtype} but {other} has dtype {dtype}; "
-                        f"cast one to match, e.g. {name}.astype(np.{dtype})")
-
-
-def _upstream(d, shape: tuple, dtype: np.dtype, name: str, layer: str) -> np.ndarray:
-    """Check an upstream gradient: exactly the forward output's shape and dtype, finite."""
-    d = _as_float(d, name, dtype)
-    if d.shape != tuple(shape):
-        raise ValueError(f"{name} must have the shape of the {layer} output {tuple(shape)}, "
-                         f"got {d.shape}")
-    _check_same_dtype(d, name, dtype, f"the {layer} output")
-    _check_finite(d, name)
-    return d
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def _check_cache(cache, cls, forward: str):
-    if not isinstance(cache, cls):
-        raise TypeError(f"cache must be the {cls.__name__} returned by {forward}, "
-                        f"got {type(cache).__name__}")
-
-
 # ----------------------------------------------------------------- dense
 class DenseCache(NamedTuple):
     """What :func:`dense_backward` needs."""
 
     x: np.ndarray   #: (..., in) the input, for dW = dy^T x
     W: np.ndarray   #: (out, in) the weights, for dx = dy W
+
+
+def _check_dense(x, params):
+    """Validate a dense layer's call; returns ``(x, W, b)``."""
+    check_keys(params, ("W", "b"), "dense")
+    W = param(params, "W", 2, "(out, in)")
+    b = param(params, "b", 1, "(out,)")
+    n_out, n_in = W.shape
+    if b.shape != (n_out,):
+        raise ValueError(f"params['b'] must have shape (out,) = ({n_out},) to match params['W'] "
+                         f"of shape {W.shape}, got {b.shape}")
+    check_same_dtype(b, "params['b']", W.dtype, "params['W']")
+    x = as_float(x, "x", W.dtype)
+    if x.ndim < 1 or x.shape[-1] != n_in:
+        raise ValueError(f"x must have shape (..., in) with in = {n_in} (params['W'] has shape "
+                         f"{W.shape}), got {x.shape}")
+    check_same_dtype(x, "x", W.dtype, "params['W']")
+    check_finite(x, "x")
+    return x, W, b
 
 
 def dense_forward(x, params: dict):
@@ -117,20 +80,7 @@ def dense_forward(x, params: dict):
     y : ndarray, shape (..., out), dtype of ``W``
     cache : DenseCache
     """
-    _check_keys(params, ("W", "b"), "dense")
-    W = _param(params, "W", 2, "(out, in)")
-    b = _param(params, "b", 1, "(out,)")
-    n_out, n_in = W.shape
-    if b.shape != (n_out,):
-        raise ValueError(f"params['b'] must have shape (out,) = ({n_out},) to match params['W'] "
-                         f"of shape {W.shape}, got {b.shape}")
-    _check_same_dtype(b, "params['b']", W.dtype, "params['W']")
-    x = _as_float(x, "x", W.dtype)
-    if x.ndim < 1 or x.shape[-1] != n_in:
-        raise ValueError(f"x must have shape (..., in) with in = {n_in} (params['W'] has shape "
-                         f"{W.shape}), got {x.shape}")
-    _check_same_dtype(x, "x", W.dtype, "params['W']")
-    _check_finite(x, "x")
+    x, W, b = _check_dense(x, params)
     return x @ W.T + b, DenseCache(x, W)
 
 
@@ -157,10 +107,10 @@ def dense_backward(dy, cache: DenseCache):
     grads : dict
         ``"W"``: (out, in), ``"b"``: (out,).
     """
-    _check_cache(cache, DenseCache, "dense_forward")
+    check_cache(cache, DenseCache, "dense_forward")
     x, W = cache
     n_out, n_in = W.shape
-    dy = _upstream(dy, x.shape[:-1] + (n_out,), x.dtype, "dy", "dense")
+    dy = upstream(dy, x.shape[:-1] + (n_out,), x.dtype, "dy", "dense")
     dx = dy @ W
     # Flatten the leading axes so the sum over batch (and time) is a single matrix product.
     dy2, x2 = dy.reshape(-1, n_out), x.reshape(-1, n_in)
@@ -202,8 +152,8 @@ def activation_forward(x, kind: str):
     cache : ActivationCache
     """
     _check_kind(kind)
-    x = _as_float(x, "x")
-    _check_finite(x, "x")
+    x = as_float(x, "x")
+    check_finite(x, "x")
     y = _ACTIVATION[kind](x)
     return y, ActivationCache(kind, y)
 
@@ -225,9 +175,9 @@ def activation_backward(dy, cache: ActivationCache) -> np.ndarray:
     -------
     dx : ndarray, shape of ``x``
     """
-    _check_cache(cache, ActivationCache, "activation_forward")
+    check_cache(cache, ActivationCache, "activation_forward")
     _check_kind(cache.kind)
-    dy = _upstream(dy, cache.y.shape, cache.y.dtype, "dy", f"{cache.kind} activation")
+    dy = upstream(dy, cache.y.shape, cache.y.dtype, "dy", f"{cache.kind} activation")
     return dy * _GRAD_FROM_OUTPUT[cache.kind](cache.y)
 
 
@@ -259,16 +209,16 @@ def embedding_forward(ids, params: dict):
     x : ndarray, shape ``ids.shape + (dim,)``, dtype of ``E``
     cache : EmbeddingCache
     """
-    _check_keys(params, ("E",), "embedding")
+    check_keys(params, ("E",), "embedding")
     E = params["E"]
     if not isinstance(E, np.ndarray) or E.dtype.kind != "f" or E.ndim != 2:
         what = f"shape {E.shape}, dtype {E.dtype}" if isinstance(E, np.ndarray) else type(E).__name__
         raise TypeError("params['E'] must be a floating-point ndarray of shape (vocab, dim), "
                         f"got {what}")
-    ids = _check_ids(ids, E.shape[0], "ids", "vocab_size")
+    ids = check_ids(ids, E.shape[0], "ids", "vocab_size")
     x = E[ids]
     # Check only the rows read: cheap even for a large vocabulary.
-    _check_finite(x, "params['E'] (rows selected by ids)", _DIVERGED)
+    check_finite(x, "params['E'] (rows selected by ids)", DIVERGED)
     return x, EmbeddingCache(ids, E.shape, E.dtype)
 
 
@@ -292,9 +242,9 @@ def embedding_backward(dx, cache: EmbeddingCache) -> dict:
         ``"E"``: (vocab, dim), zero on rows never looked up. There is no gradient for the
         integer ids.
     """
-    _check_cache(cache, EmbeddingCache, "embedding_forward")
+    check_cache(cache, EmbeddingCache, "embedding_forward")
     ids, (vocab, dim), dtype = cache
-    dx = _upstream(dx, ids.shape + (dim,), dtype, "dx", "embedding")
+    dx = upstream(dx, ids.shape + (dim,), dtype, "dx", "embedding")
     dE = np.zeros((vocab, dim), dtype=dtype)
     np.add.at(dE, ids.ravel(), dx.reshape(-1, dim))
     return {"E": dE}
@@ -328,17 +278,17 @@ def mean_pool_forward(x, mask):
     y : ndarray, shape (batch, dim), dtype of ``x``
     cache : MeanPoolCache
     """
-    x = _as_float(x, "x")
+    x = as_float(x, "x")
     if x.ndim != 3:
         raise ValueError(f"x must have shape (batch, time, dim), got {x.shape}")
-    mask = _check_mask(mask, x.shape[:2], "mask")
+    mask = check_mask(mask, x.shape[:2], "mask")
     counts = mask.sum(axis=1)
     empty = np.flatnonzero(counts == 0)
     if empty.size:
         raise ValueError(f"mask has no real (True) position in row(s) {empty.tolist()}: the mean of "
                          "zero tokens is undefined; drop empty sequences from the batch")
     real = np.where(mask[:, :, None], x, 0)
-    _check_finite(real, "x (at real positions)")
+    check_finite(real, "x (at real positions)")
     n = counts.astype(x.dtype)[:, None]                    # (batch, 1)
     y = real.sum(axis=1) / n
     weights = (mask / n).astype(x.dtype)                   # (batch, time); 0 on padding
@@ -361,9 +311,9 @@ def mean_pool_backward(dy, cache: MeanPoolCache) -> np.ndarray:
     -------
     dx : ndarray, shape (batch, time, dim)
     """
-    _check_cache(cache, MeanPoolCache, "mean_pool_forward")
+    check_cache(cache, MeanPoolCache, "mean_pool_forward")
     w = cache.weights
-    dy = _upstream(dy, (w.shape[0], cache.dim), w.dtype, "dy", "mean pool")
+    dy = upstream(dy, (w.shape[0], cache.dim), w.dtype, "dy", "mean pool")
     return w[:, :, None] * dy[:, None, :]
 
 
@@ -374,6 +324,22 @@ class DropoutCache(NamedTuple):
     scale: np.ndarray | None   #: same shape as x: 0 (dropped) or 1/(1-p) (kept)
     shape: tuple
     dtype: np.dtype
+
+
+def _check_dropout(x, p, rng, train):
+    """Validate a dropout call; returns ``x`` as a float array."""
+    x = as_float(x, "x")
+    check_finite(x, "x")
+    if not is_number(p) or not 0 <= p < 1:
+        raise ValueError(f"p (the drop probability) must be a number in [0, 1), got {p!r}")
+    if not isinstance(train, (bool, np.bool_)):
+        raise TypeError(f"train must be a bool, got {type(train).__name__}")
+    if train and p > 0 and not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)) "
+                        f"at training time, got {type(rng).__name__}")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator or None, got {type(rng).__name__}")
+    return x
 
 
 def dropout_forward(x, p: float, rng: np.random.Generator | None, train: bool = True):
@@ -401,19 +367,9 @@ def dropout_forward(x, p: float, rng: np.random.Generator | None, train: bool = 
     y : ndarray, same shape and dtype as ``x``
     cache : DropoutCache
     """
-    x = _as_float(x, "x")
-    _check_finite(x, "x")
-    if not _is_number(p) or not 0 <= p < 1:
-        raise ValueError(f"p (the drop probability) must be a number in [0, 1), got {p!r}")
-    if not isinstance(train, (bool, np.bool_)):
-        raise TypeError(f"train must be a bool, got {type(train).__name__}")
-    if not train or p == 0:
-        if rng is not None and not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator or None, got {type(rng).__name__}")
+    x = _check_dropout(x, p, rng, train)
+    if not train or p == 0:                       # evaluation: the identity
         return x.copy(), DropoutCache(None, x.shape, x.dtype)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)) "
-                        f"at training time, got {type(rng).__name__}")
     keep = rng.random(x.shape) >= p
     scale = keep.astype(x.dtype) / x.dtype.type(1 - p)
     return x * scale, DropoutCache(scale, x.shape, x.dtype)
@@ -433,31 +389,12 @@ def dropout_backward(dy, cache: DropoutCache) -> np.ndarray:
     -------
     dx : ndarray, shape of ``x``
     """
-    _check_cache(cache, DropoutCache, "dropout_forward")
-    dy = _upstream(dy, cache.shape, cache.dtype, "dy", "dropout")
+    check_cache(cache, DropoutCache, "dropout_forward")
+    dy = upstream(dy, cache.shape, cache.dtype, "dy", "dropout")
     return dy.copy() if cache.scale is None else dy * cache.scale
 
 
 # ----------------------------------------------------------------- initialisation
-def _check_size(n, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {n!r}")
-    return int(n)
-
-
-def _check_rng(rng) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
-                        f"got {type(rng).__name__}")
-
-
-def _check_float_dtype(dtype) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt.kind != "f":
-        raise TypeError(f"dtype must be a floating-point dtype such as np.float64, got {dt}")
-    return dt
-
-
 def init_dense(n_in: int, n_out: int, rng: np.random.Generator, dtype=np.float64,
                scale="glorot") -> dict:
     r"""Parameters of a dense layer: uniform random weights, zero bias.
@@ -484,14 +421,14 @@ def init_dense(n_in: int, n_out: int, rng: np.random.Generator, dtype=np.float64
     dict
         ``"W"``: (n_out, n_in), ``"b"``: (n_out,) zeros.
     """
-    n_in, n_out = _check_size(n_in, "n_in"), _check_size(n_out, "n_out")
-    _check_rng(rng)
-    dt = _check_float_dtype(dtype)
+    n_in, n_out = positive_int(n_in, "n_in"), positive_int(n_out, "n_out")
+    check_rng(rng)
+    dt = float_dtype(dtype)
     if isinstance(scale, str):
         if scale != "glorot":
             raise ValueError(f"scale must be 'glorot' or a number > 0, got {scale!r}")
         a = math.sqrt(6.0 / (n_in + n_out))
-    elif _is_number(scale) and scale > 0:
+    elif is_number(scale) and scale > 0:
         a = float(scale)
     else:
         raise ValueError(f"scale must be 'glorot' or a number > 0, got {scale!r}")
@@ -505,8 +442,8 @@ def init_orthogonal(n: int, rng: np.random.Generator, dtype=np.float64) -> np.nd
     All its singular values are 1, so at the start a recurrence neither blows the state up
     nor shrinks it (QR of a Gaussian matrix, with the signs fixed so the draw is uniform).
     """
-    _check_rng(rng)
-    n = _check_size(n, "n")
+    check_rng(rng)
+    n = positive_int(n, "n")
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return (q * np.sign(np.diag(r))).astype(dtype)
 
@@ -530,10 +467,10 @@ def init_embedding(vocab_size: int, dim: int, rng: np.random.Generator, dtype=np
     dict
         ``"E"``: (vocab_size, dim).
     """
-    vocab_size, dim = _check_size(vocab_size, "vocab_size"), _check_size(dim, "dim")
-    _check_rng(rng)
-    dt = _check_float_dtype(dtype)
-    if not _is_number(std) or std <= 0:
+    vocab_size, dim = positive_int(vocab_size, "vocab_size"), positive_int(dim, "dim")
+    check_rng(rng)
+    dt = float_dtype(dtype)
+    if not is_number(std) or std <= 0:
         raise ValueError(f"std must be a number > 0, got {std!r}")
     return {"E": (std * rng.standard_normal((vocab_size, dim))).astype(dt)}
 

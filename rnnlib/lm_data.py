@@ -27,6 +27,7 @@ from . import datasets
 from .language_model import LMConfig, _check_config, check_params, lm_forward
 from .metrics import StreamingPerplexity
 from .text import BOS, EOS, UNK, Vocab, corpus_sentences
+from .validate import positive_int
 
 __all__ = ["SPLITS", "LEVELS", "EVAL_ROW_LENGTH", "Corpus", "load_corpus", "encode_stream",
            "document_batch", "document_log_probs", "target_log_probs", "evaluate_documents"]
@@ -83,8 +84,7 @@ def load_corpus(split: str = "within_play", level: str = "word", min_count: int 
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
+    min_count = positive_int(min_count, "min_count")
     plays = datasets.split_within_play() if split == "within_play" else datasets.split_by_play()
     parts = [[corpus_sentences([play], level=level) for play in part] for part in plays]
     parts = [[doc for doc in part if doc] for part in parts]
@@ -129,9 +129,7 @@ def document_batch(documents, vocab: Vocab, max_length: int | None = None):
     mask : ndarray of bool, shape (rows, T)
         True at the real targets; their number is the number of n-gram predictions.
     """
-    if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int)
-                                   or max_length < 1):
-        raise ValueError(f"max_length must be an int >= 1 or None, got {max_length!r}")
+    max_length = positive_int(max_length, "max_length", allow_none=True)
     rows = []
     for doc in documents:
         piece: list = []

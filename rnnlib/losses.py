@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ops import _as_float, _check_finite, _check_mask, log_softmax, one_hot, sigmoid
+from .ops import log_softmax, one_hot, sigmoid
+from .validate import as_float, check_finite, check_mask
 
 __all__ = ["binary_cross_entropy_with_logits", "softmax_cross_entropy"]
 
 
 def _logits(logits) -> np.ndarray:
-    z = _as_float(logits, "logits")
-    _check_finite(z, "logits")
+    z = as_float(logits, "logits")
+    check_finite(z, "logits")
     if z.size == 0:
         raise ValueError(f"logits must not be empty, got shape {z.shape}")
     return z
@@ -87,14 +88,15 @@ def softmax_cross_entropy(logits, targets, mask=None):
 
     **Conventions.** This is the *mean over real tokens*: every real token weighs the same,
     whatever sequence it is in, and the loss is the cross-entropy per token in nats, so
-    :math:`e^L` is the perplexity. Other books and libraries use other reductions, which
+    :math:`e^L` is the perplexity of the tokens scored. Other books and libraries use other reductions, which
     change the scale of the gradient and hence the learning rate that works:
 
     - *sum over time, mean over the batch* (:math:`\frac1B \sum_b \sum_t`, common in RNN
       texts and in the original BPTT derivations): the loss and every gradient are larger by
       the average number of real tokens per sequence :math:`\bar T` (for :math:`B`
-      sequences, :math:`\sum_n m_n = B \bar T`), so the same learning rate takes steps about
-      :math:`\bar T` times larger;
+      sequences, :math:`\sum_n m_n = B \bar T`), so with plain gradient descent the same
+      learning rate takes steps :math:`\bar T` times larger (Adam, which divides by a running
+      estimate of the gradient's size, hardly notices);
     - *mean over time within each sequence, then over the batch*: a token of a short
       sequence weighs more than a token of a long one;
     - *sum over everything*: the gradient grows with the batch size too.
@@ -128,7 +130,7 @@ def softmax_cross_entropy(logits, targets, mask=None):
                          f"without the class axis), got {t.shape}")
     if t.dtype.kind not in "iu":
         raise TypeError(f"targets must be integer class ids, got dtype {t.dtype}")
-    m = np.ones(t.shape, dtype=bool) if mask is None else _check_mask(mask, t.shape, "mask")
+    m = np.ones(t.shape, dtype=bool) if mask is None else check_mask(mask, t.shape, "mask")
     n_real = int(m.sum())
     if n_real == 0:
         raise ValueError("mask has no real (True) position: the mean over zero tokens is undefined")

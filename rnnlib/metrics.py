@@ -20,8 +20,8 @@ For the :math:`N = \sum m` real tokens,
     \text{bits per token} = \frac{H}{\ln 2} = \log_2 \mathrm{PP}.
 
 This *token-weighted* perplexity is the standard: it is the probability of the whole text,
-normalised per token, :math:`\mathrm{PP} = P(\text{text})^{-1/N}`, so it does not depend on how
-the text was cut into sequences or batches. :func:`mean_sequence_perplexity` (the mean of the
+normalised per token, :math:`\mathrm{PP} = P(\text{text})^{-1/N}`, so, for given token
+log-probabilities, it does not depend on how they are grouped into sequences or batches. :func:`mean_sequence_perplexity` (the mean of the
 sequences' own perplexities) and the mean of ``exp(loss)`` over batches are different numbers,
 kept here for comparison; :class:`StreamingPerplexity` shows the right way to accumulate over
 batches.
@@ -36,8 +36,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from .validate import as_float, check_mask
 
-from .ops import _as_float, _check_mask
 
 __all__ = ["token_log_probs", "cross_entropy", "perplexity", "bits_per_token",
            "sequence_perplexities", "mean_sequence_perplexity", "bits_per_character",
@@ -66,11 +66,11 @@ def _real_log_probs(token_lp, mask, name: str = "token_lp"):
 
     Only the real positions are checked: they must be log-probabilities, finite or ``-inf``.
     """
-    lp = _as_float(token_lp, name)
+    lp = as_float(token_lp, name)
     if lp.ndim == 0:
         raise ValueError(f"{name} must be an array of log-probabilities, one per token "
                          "(e.g. shape (batch, T)), got a scalar")
-    m = np.ones(lp.shape, dtype=bool) if mask is None else _check_mask(mask, lp.shape, "mask")
+    m = np.ones(lp.shape, dtype=bool) if mask is None else check_mask(mask, lp.shape, "mask")
     if not m.any():
         raise ValueError(f"mask has no real (True) position among its {m.size} entries: "
                          "a mean over zero tokens is undefined")
@@ -115,7 +115,7 @@ def token_log_probs(log_probs, targets, mask=None) -> np.ndarray:
         The target log-probabilities; **0.0 at masked positions** (so they add nothing to a
         sum, but still count in a plain ``.mean()``: average with the mask).
     """
-    lp = _as_float(log_probs, "log_probs")
+    lp = as_float(log_probs, "log_probs")
     if lp.ndim < 1 or lp.shape[-1] < 1:
         raise ValueError(f"log_probs must have shape (..., V) with the classes on the last axis, "
                          f"got shape {lp.shape}")
@@ -131,7 +131,7 @@ def token_log_probs(log_probs, targets, mask=None) -> np.ndarray:
                          f"without the class axis), got {t.shape}{hint}")
     if t.dtype.kind not in "iu":
         raise TypeError(f"targets must be integer token ids, got dtype {t.dtype}")
-    m = np.ones(t.shape, dtype=bool) if mask is None else _check_mask(mask, t.shape, "mask")
+    m = np.ones(t.shape, dtype=bool) if mask is None else check_mask(mask, t.shape, "mask")
     if not m.any():
         raise ValueError(f"mask has no real (True) position among its {m.size} entries: "
                          "there is nothing to score")
@@ -196,8 +196,8 @@ def perplexity(token_lp, mask=None) -> float:
         \qquad N = \sum_{b,t} m_{b,t}
 
     the inverse geometric mean of the probabilities of the real tokens. The standard measure:
-    it is the probability of the whole text normalised per token, whatever the cut into
-    sequences. A model that is uniform over :math:`V` symbols has :math:`\mathrm{PP} = V`.
+    it is the probability of the whole text normalised per token, however the scored tokens
+    are grouped into sequences. A model that is uniform over :math:`V` symbols has :math:`\mathrm{PP} = V`.
 
     Parameters
     ----------
@@ -261,7 +261,9 @@ def mean_sequence_perplexity(token_lp, mask=None) -> float:
     a short sequence weighs more than a token of a long one, the arithmetic mean of
     exponentials is pulled up by the few hardest sequences, and the number changes when the
     same text is cut into sequences differently. It equals the token-weighted perplexity
-    only when every sequence has the same mean log-probability per token.
+    when every sequence has the same mean log-probability per token; for sequences of equal
+    length it is never smaller (Jensen's inequality), but with unequal lengths it can come out
+    on either side.
 
     Parameters
     ----------

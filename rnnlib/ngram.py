@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .text import BOS, EOS, UNK, Vocab, _check_sequences
+from .validate import positive_int
 
 SMOOTHINGS = ("mle", "add_k", "interpolated", "kneser_ney")
 _OPTIONS = {
@@ -115,16 +116,14 @@ class NGramLM:
 
     def __init__(self, order: int, smoothing: str = "kneser_ney", *, min_count: int = 1,
                  vocab: Vocab | None = None, **options):
-        if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-            raise ValueError(f"order must be an int >= 1, got {order!r}")
+        order = positive_int(order, "order")
         if smoothing not in SMOOTHINGS:
             raise ValueError(f"unknown smoothing {smoothing!r}; choose one of {SMOOTHINGS}")
         unknown = set(options) - set(_OPTIONS[smoothing])
         if unknown:
             raise TypeError(f"smoothing {smoothing!r} takes options {sorted(_OPTIONS[smoothing])}, "
                             f"got unexpected {sorted(unknown)}")
-        if not isinstance(min_count, int) or min_count < 1:
-            raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
+        min_count = positive_int(min_count, "min_count")
         if vocab is not None:
             if not isinstance(vocab, Vocab):
                 raise TypeError(f"vocab must be an rnnlib.text.Vocab, got {type(vocab).__name__}")
@@ -168,7 +167,8 @@ class NGramLM:
         maximise the likelihood of ``heldout`` sentences under counts from ``sentences``. If
         ``heldout`` is None, every ``round(1/heldout_fraction)``-th training sentence is held
         out for the tuning; the counts are then re-estimated on all sentences with the tuned
-        weights (deleted interpolation).
+        weights (held-out interpolation; deleted interpolation proper would also rotate which
+        part is held out).
         """
         sentences = _check_sequences(sentences, name="sentences")
         if sum(len(s) for s in sentences) == 0:
@@ -540,8 +540,7 @@ class NGramLM:
         self._check_fitted()
         if not isinstance(order, (int, np.integer)) or not 1 <= order <= self.order:
             raise ValueError(f"order must be an int from 1 to {self.order}, got {order!r}")
-        if not isinstance(up_to, (int, np.integer)) or up_to < 1:
-            raise ValueError(f"up_to must be an int >= 1, got {up_to!r}")
+        up_to = positive_int(up_to, "up_to")
         table = self._tables[order]
         values = table.cont if self.smoothing == "kneser_ney" else table.raw
         return [int(np.count_nonzero(values == r)) for r in range(1, up_to + 1)]

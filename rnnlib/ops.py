@@ -19,72 +19,16 @@ forward pass has already computed (and cached):
 from __future__ import annotations
 
 import numpy as np
+from .validate import as_float, check_finite, check_ids, positive_int
+
 
 __all__ = ["sigmoid", "tanh", "relu", "softmax", "log_softmax", "one_hot",
            "sigmoid_grad_from_output", "tanh_grad_from_output", "relu_grad_from_output"]
 
 
-# ----------------------------------------------------------------- validation shared by rnnlib
-def _as_float(x, name: str, dtype=None) -> np.ndarray:
-    """``x`` as a floating-point array without copying when it already is one.
-
-    Floating arrays keep their dtype; integers and booleans become ``dtype`` (float64 if None).
-    Anything else (strings, objects, complex numbers) is a ``TypeError`` naming ``name``.
-    """
-    arr = np.asarray(x)
-    if arr.dtype.kind == "f":
-        return arr
-    if arr.dtype.kind in "biu":
-        return arr.astype(np.float64 if dtype is None else dtype)
-    raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
-
-
-def _check_finite(arr: np.ndarray, name: str, hint: str = "") -> None:
-    """Raise a ``ValueError`` saying how many NaN/inf values ``arr`` holds and where the first is."""
-    finite = np.isfinite(arr)
-    if finite.all():
-        return
-    bad = np.argwhere(~finite)[0]
-    where = tuple(int(i) for i in bad) if arr.ndim else ()
-    n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
-    raise ValueError(f"{name} must be finite, got {n_nan} NaN and {n_inf} inf value(s) "
-                     f"(first at index {where}: {arr[where]!r}){hint}")
-
-
-def _check_ids(ids, n: int, name: str = "ids", what: str = "n_classes") -> np.ndarray:
-    """``ids`` as an integer array with every value in ``[0, n)``; a clear error otherwise."""
-    arr = np.asarray(ids)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be an array of integer ids, got dtype {arr.dtype}"
-                        + (" (cast with .astype(np.int64) if they are whole numbers)"
-                           if arr.dtype.kind == "f" else ""))
-    bad = (arr < 0) | (arr >= n)
-    if bad.any():
-        where = tuple(int(i) for i in np.argwhere(bad)[0]) if arr.ndim else ()
-        raise ValueError(f"{name} must be in [0, {what}) = [0, {n}), got id {int(arr[where])} "
-                         f"at index {where}")
-    return arr
-
-
-def _check_mask(mask, shape: tuple, name: str = "mask") -> np.ndarray:
-    """``mask`` as a boolean array of exactly ``shape``; 0/1 numbers are accepted."""
-    arr = np.asarray(mask)
-    if arr.shape != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}, got {arr.shape}")
-    if arr.dtype == bool:
-        return arr
-    if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be bool (True = real token, False = padding), "
-                        f"got dtype {arr.dtype}")
-    if not np.isin(arr, (0, 1)).all():
-        raise ValueError(f"{name} must hold only 0/1 or True/False, got values "
-                         f"{np.unique(arr[~np.isin(arr, (0, 1))])[:5].tolist()}")
-    return arr.astype(bool)
-
-
 def _float_input(z, name: str) -> np.ndarray:
-    z = _as_float(z, name)
-    _check_finite(z, name)
+    z = as_float(z, name)
+    check_finite(z, name)
     return z
 
 
@@ -241,9 +185,8 @@ def one_hot(ids, n_classes: int, dtype=np.float64) -> np.ndarray:
     -------
     ndarray, shape ``ids.shape + (n_classes,)``
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
-        raise ValueError(f"n_classes must be an int >= 1, got {n_classes!r}")
-    ids = _check_ids(ids, int(n_classes), "ids", "n_classes")
+    n_classes = positive_int(n_classes, "n_classes")
+    ids = check_ids(ids, int(n_classes), "ids", "n_classes")
     out = np.zeros(ids.shape + (int(n_classes),), dtype=dtype)
     # Write the ones through a 2-D view: row r of the flat view belongs to ids.flat[r].
     out.reshape(-1, n_classes)[np.arange(ids.size), ids.ravel()] = 1

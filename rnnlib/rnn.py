@@ -27,10 +27,10 @@ from typing import NamedTuple
 import numpy as np
 
 from . import ops
-from .layers import (_check_cache, _check_keys, _check_rng, _check_same_dtype, _check_size, _param,
-                     _upstream, init_orthogonal)
-from .ops import _as_float, _check_finite
+from .layers import init_orthogonal
 from .scan import scan
+from .validate import (as_float, check_cache, check_finite, check_keys, check_rng, check_same_dtype,
+                       param, positive_int, upstream)
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
            "init_rnn", "RNN_PARAMS", "RNNStepCache", "RNNCache"]
@@ -69,10 +69,10 @@ class RNNCache(NamedTuple):
 
 
 def _check_params(params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    _check_keys(params, RNN_PARAMS, "simple RNN")
-    W_hx = _param(params, "W_hx", 2, "(n_h, n_x)")
-    W_hh = _param(params, "W_hh", 2, "(n_h, n_h)")
-    b_h = _param(params, "b_h", 1, "(n_h,)")
+    check_keys(params, RNN_PARAMS, "simple RNN")
+    W_hx = param(params, "W_hx", 2, "(n_h, n_x)")
+    W_hh = param(params, "W_hh", 2, "(n_h, n_h)")
+    b_h = param(params, "b_h", 1, "(n_h,)")
     n_h = W_hx.shape[0]
     if W_hh.shape != (n_h, n_h):
         raise ValueError(f"params['W_hh'] must be square, (n_h, n_h) = ({n_h}, {n_h}) to match "
@@ -80,7 +80,7 @@ def _check_params(params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if b_h.shape != (n_h,):
         raise ValueError(f"params['b_h'] must have shape (n_h,) = ({n_h},), got {b_h.shape}")
     for name, p in (("W_hh", W_hh), ("b_h", b_h)):
-        _check_same_dtype(p, f"params['{name}']", W_hx.dtype, "params['W_hx']")
+        check_same_dtype(p, f"params['{name}']", W_hx.dtype, "params['W_hx']")
     return W_hx, W_hh, b_h
 
 
@@ -90,11 +90,11 @@ def _check_activation(activation) -> None:
 
 
 def _check_array(a, name: str, shape: tuple, shape_name: str, dtype) -> np.ndarray:
-    a = _as_float(a, name, dtype)
+    a = as_float(a, name, dtype)
     if a.shape != shape:
         raise ValueError(f"{name} must have shape {shape_name} = {shape}, got {a.shape}")
-    _check_same_dtype(a, name, dtype, "params['W_hx']")
-    _check_finite(a, name)
+    check_same_dtype(a, name, dtype, "params['W_hx']")
+    check_finite(a, name)
     return a
 
 
@@ -118,7 +118,7 @@ def rnn_step_forward(x, h_prev, params: dict, activation: str = "tanh"):
     _check_activation(activation)
     W_hx, W_hh, b_h = _check_params(params)
     n_h, n_x = W_hx.shape
-    x = _as_float(x, "x", W_hx.dtype)
+    x = as_float(x, "x", W_hx.dtype)
     if x.ndim != 2 or x.shape[1] != n_x:
         raise ValueError(f"x must have shape (batch, n_x) with n_x = {n_x} (params['W_hx'] is "
                          f"{W_hx.shape}), got {x.shape}")
@@ -149,8 +149,8 @@ def rnn_step_backward(dh, cache: RNNStepCache):
     grads : dict
         ``W_hx``, ``W_hh``, ``b_h``, shaped like the params.
     """
-    _check_cache(cache, RNNStepCache, "rnn_step_forward")
-    dh = _upstream(dh, cache.h.shape, cache.h.dtype, "dh", "RNN step")
+    check_cache(cache, RNNStepCache, "rnn_step_forward")
+    dh = upstream(dh, cache.h.shape, cache.h.dtype, "dh", "RNN step")
     _, g_prime = _ACTIVATIONS[cache.activation]
     delta = dh * g_prime(cache.h)
     grads = {"W_hx": delta.T @ cache.x, "W_hh": delta.T @ cache.h_prev, "b_h": delta.sum(axis=0)}
@@ -187,7 +187,7 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
     _check_activation(activation)
     W_hx, W_hh, b_h = _check_params(params)
     n_h, n_x = W_hx.shape
-    x = _as_float(x, "x", W_hx.dtype)
+    x = as_float(x, "x", W_hx.dtype)
     if x.ndim != 3 or x.shape[2] != n_x or x.shape[1] == 0:
         raise ValueError(f"x must have shape (batch, T, n_x) with T >= 1 and n_x = {n_x} "
                          f"(params['W_hx'] is {W_hx.shape}), got {x.shape}")
@@ -238,9 +238,9 @@ def rnn_backward(dhs, cache: RNNCache):
     grads : dict
         ``W_hx``, ``W_hh``, ``b_h``.
     """
-    _check_cache(cache, RNNCache, "rnn_forward")
+    check_cache(cache, RNNCache, "rnn_forward")
     hs, W_hh = cache.hs, cache.W_hh
-    dhs = _upstream(dhs, hs.shape, hs.dtype, "dhs", "RNN")
+    dhs = upstream(dhs, hs.shape, hs.dtype, "dhs", "RNN")
     _, g_prime = _ACTIVATIONS[cache.activation]
     batch, T, n_h = hs.shape
     hs_t = hs.swapaxes(0, 1)             # time-major, as rnn_forward computed it
@@ -267,11 +267,11 @@ def init_rnn(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64) -> 
     r"""Parameters of a simple RNN layer.
 
     ``W_hx`` is drawn like a dense layer's (Glorot uniform), ``W_hh`` as a random orthogonal
-    matrix (all singular values 1, so at the start the recurrence neither blows up nor
-    shrinks the state), ``b_h`` is zero.
+    matrix (all singular values 1, so at the start the product :math:`W_{hh} h` neither
+    stretches nor shrinks the state), ``b_h`` is zero.
     """
-    _check_rng(rng)
-    n_x, n_h = _check_size(n_x, "n_x"), _check_size(n_h, "n_h")
+    check_rng(rng)
+    n_x, n_h = positive_int(n_x, "n_x"), positive_int(n_h, "n_h")
     limit = np.sqrt(6.0 / (n_x + n_h))
     W_hh = init_orthogonal(n_h, rng, dtype)        # drawn first: the order of the draws is fixed
     return {"W_hx": rng.uniform(-limit, limit, (n_h, n_x)).astype(dtype),

@@ -20,6 +20,7 @@ import numpy as np
 
 from .language_model import LMConfig, _check_config, check_params, lm_forward
 from .text import EOS, Vocab
+from .validate import positive_int
 
 __all__ = ["sample_next", "generate"]
 
@@ -143,8 +144,7 @@ def generate(params: dict, config: LMConfig, vocab: Vocab, rng: np.random.Genera
     temperature = _check_temperature(temperature)
     top_k = _check_top_k(top_k)
     _check_sampling_rng(rng, temperature, top_k)
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 1:
-        raise ValueError(f"max_tokens must be an int >= 1, got {max_tokens!r}")
+    max_tokens = positive_int(max_tokens, "max_tokens")
     if isinstance(prompt, str):
         raise TypeError("prompt must be a sequence of tokens, got a str; tokenize it first, "
                         "e.g. tokenize_words(text)")

@@ -1,4 +1,4 @@
-r"""Small recurrent models for the four input/output patterns, assembled from rnnlib's layers.
+r"""Small recurrent models for four input/output patterns, assembled from rnnlib's layers.
 
 Every model here is an embedding, a simple RNN (:mod:`rnnlib.rnn`) and a dense layer, wired
 differently:
@@ -30,13 +30,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layers import (DenseCache, EmbeddingCache, _check_cache, _check_rng, _upstream,
-                     dense_backward, dense_forward, embedding_backward, embedding_forward,
-                     init_dense, init_embedding)
+from .layers import (DenseCache, EmbeddingCache, dense_backward, dense_forward, embedding_backward, embedding_forward, init_dense, init_embedding)
 from .losses import softmax_cross_entropy
-from .ops import _check_mask, softmax
+from .ops import softmax
 from .optim import clip_grad_norm
 from .rnn import RNNCache, init_rnn, rnn_backward, rnn_forward, rnn_step_forward
+from .validate import check_cache, check_mask, check_rng, positive_int, upstream
 
 __all__ = ["last_state_forward", "last_state_backward", "LastStateCache",
            "init_many_to_many", "many_to_many_forward", "many_to_many_backward", "many_to_many_loss",
@@ -57,7 +56,7 @@ class LastStateCache(NamedTuple):
 
 def _lengths(mask, shape: tuple) -> np.ndarray:
     """Lengths of right-padded sequences from their mask; an error for any other mask."""
-    mask = _check_mask(mask, shape, "mask")
+    mask = check_mask(mask, shape, "mask")
     lengths = mask.sum(axis=1)
     prefix = np.arange(shape[1])[None, :] < lengths[:, None]
     if not np.array_equal(mask, prefix):
@@ -105,9 +104,9 @@ def last_state_backward(dh_last, cache: LastStateCache) -> np.ndarray:
     -------
     dhs : ndarray, shape (batch, T, n_h)
     """
-    _check_cache(cache, LastStateCache, "last_state_forward")
+    check_cache(cache, LastStateCache, "last_state_forward")
     batch, _, n_h = cache.shape
-    dh_last = _upstream(dh_last, (batch, n_h), cache.dtype, "dh_last", "last-state")
+    dh_last = upstream(dh_last, (batch, n_h), cache.dtype, "dh_last", "last-state")
     dhs = np.zeros(cache.shape, dtype=cache.dtype)
     dhs[np.arange(batch), cache.lengths - 1] = dh_last
     return dhs
@@ -122,7 +121,7 @@ def _h0(params_rnn: dict, batch: int, h0):
 
 
 def _init(vocab_size, n_x, n_h, n_y, rng, dtype) -> dict:
-    _check_rng(rng)
+    check_rng(rng)
     params = {"embed": init_embedding(vocab_size, n_x, rng, dtype),
               "rnn": init_rnn(n_x, n_h, rng, dtype)}
     if n_y is not None:
@@ -180,7 +179,7 @@ def many_to_many_forward(params: dict, ids, h0=None):
 
 def many_to_many_backward(dlogits, cache: ManyToManyCache):
     """Backward of :func:`many_to_many_forward`: returns ``(dh0, grads)``."""
-    _check_cache(cache, ManyToManyCache, "many_to_many_forward")
+    check_cache(cache, ManyToManyCache, "many_to_many_forward")
     dhs, g_out = dense_backward(dlogits, cache.out)
     dx, dh0, g_rnn = rnn_backward(dhs, cache.rnn)
     return dh0, {"embed": embedding_backward(dx, cache.embed), "rnn": g_rnn, "out": g_out}
@@ -242,7 +241,7 @@ def many_to_one_forward(params: dict, ids, mask):
 
 def many_to_one_backward(dlogits, cache: ManyToOneCache) -> dict:
     """Backward of :func:`many_to_one_forward`: returns ``grads`` (ids and mask have none)."""
-    _check_cache(cache, ManyToOneCache, "many_to_one_forward")
+    check_cache(cache, ManyToOneCache, "many_to_one_forward")
     dh_last, g_out = dense_backward(dlogits, cache.out)
     dx, _, g_rnn = rnn_backward(last_state_backward(dh_last, cache.last), cache.rnn)
     return {"embed": embedding_backward(dx, cache.embed), "rnn": g_rnn, "out": g_out}
@@ -311,7 +310,7 @@ def encoder_decoder_forward(params: dict, src_ids, src_mask, tgt_in):
 
 def encoder_decoder_backward(dlogits, cache: EncoderDecoderCache) -> dict:
     """Backward of :func:`encoder_decoder_forward`: the decoder's ``dh0`` flows into the encoder."""
-    _check_cache(cache, EncoderDecoderCache, "encoder_decoder_forward")
+    check_cache(cache, EncoderDecoderCache, "encoder_decoder_forward")
     dcontext, g_dec = many_to_many_backward(dlogits, cache.decoder)
     dx, _, g_rnn = rnn_backward(last_state_backward(dcontext, cache.last), cache.rnn)
     return {"encoder": {"embed": embedding_backward(dx, cache.embed), "rnn": g_rnn},
@@ -372,9 +371,8 @@ def generate(params: dict, h0, start_id: int, stop_id: int, max_len: int,
     if not (isinstance(temperature, (int, float)) and temperature >= 0):
         raise ValueError(f"temperature must be a number >= 0, got {temperature!r}")
     if temperature > 0:
-        _check_rng(rng)
-    if not isinstance(max_len, (int, np.integer)) or max_len < 1:
-        raise ValueError(f"max_len must be an int >= 1, got {max_len!r}")
+        check_rng(rng)
+    max_len = positive_int(max_len, "max_len")
     E = params["embed"]["E"]
     h = np.asarray(h0)
     if h.ndim != 2:

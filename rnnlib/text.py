@@ -18,14 +18,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from .validate import positive_int
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 #: The special tokens, in the order a default :class:`Vocab` gives them ids 0 to 3.
 SPECIALS = (PAD, UNK, BOS, EOS)
 
 # A word is letters with inner apostrophes or hyphens ("woo'd", "o'er", "self-same");
-# a leading apostrophe stays attached to elisions like "'tis". Anything else that is not
-# a space is a token of its own (punctuation).
+# a leading apostrophe stays attached to elisions like "'tis". A run of digits is one token;
+# anything else that is not a space is a token of its own (punctuation).
 _WORD = re.compile(r"'?[A-Za-z]+(?:['\-][A-Za-z]+)*|[0-9]+|[^\sA-Za-z0-9]")
 
 # A sentence ends at . ! or ? followed by space and a capital letter (or the end of the
@@ -133,8 +134,9 @@ def _check_sequences(sequences, name="sequences") -> list[list[str]]:
 class Vocab:
     """A bidirectional map between tokens and integer ids.
 
-    Special tokens come first, in the order given, then the other tokens by decreasing
-    count (ties alphabetical), so the same corpus always gives the same ids.
+    Special tokens come first, in the order given, then the other tokens: in the order given
+    to the constructor, or, in a vocabulary made by :meth:`build`, by decreasing count (ties
+    alphabetical), so the same corpus always gives the same ids.
 
     Parameters
     ----------
@@ -165,8 +167,7 @@ class Vocab:
         Tokens seen fewer than ``min_count`` times are left out (they will encode as
         ``<unk>``); ``max_size`` caps the number of ordinary tokens, keeping the most frequent.
         """
-        if not isinstance(min_count, int) or min_count < 1:
-            raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
+        min_count = positive_int(min_count, "min_count")
         if max_size is not None and (not isinstance(max_size, int) or max_size < 0):
             raise ValueError(f"max_size must be None or an int >= 0, got {max_size!r}")
         sequences = _check_sequences(sequences)

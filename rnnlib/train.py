@@ -25,9 +25,9 @@ from tqdm import tqdm
 
 from .language_model import (LMConfig, _check_config, check_params, initial_states,
                              lm_forward, lm_loss_and_grads, sum_nll)
-from .layers import _check_rng
 from .metrics import StreamingPerplexity
 from .optim import Adam, clip_grad_norm
+from .validate import check_rng
 
 __all__ = ["stream_batches", "n_stream_batches", "train_language_model",
            "evaluate_language_model", "History", "SCHEDULES"]
@@ -230,7 +230,7 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
     start_time = time.perf_counter()
     config = _check_config(config)
     flat = check_params(params, config)
-    _check_rng(rng)
+    check_rng(rng)
     epochs, batch_size, bptt = (_int(epochs, "epochs"), _int(batch_size, "batch_size"),
                                 _int(bptt, "bptt"))
     lr = _positive_float(lr, "lr")

@@ -160,3 +160,27 @@ def test_bad_conversion_and_convention():
         gru_param_count(3, 4, convention="tf")
     with pytest.raises(TypeError, match="reset_after must be True or False"):
         gru_forward(np.zeros((1, 2, 4)), np.zeros((1, 6)), setup()[1], reset_after="yes")
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_the_fast_kernel_equals_the_readable_step_run_in_a_loop(reset_after):
+    """gru_forward / gru_backward (the kernel) against gru_step_forward / gru_step_backward
+    (the equations the chapters show), forward and backward, float64, to 1e-12."""
+    rng, params, x, h0 = setup(reset_after, batch=4, T=7, n_x=3, n_h=5, seed=3)
+    hs, cache = gru_forward(x, h0, params, reset_after)
+    h, caches = h0, []
+    for t in range(x.shape[1]):
+        h, step_cache = gru_step_forward(x[:, t], h, params, reset_after)
+        caches.append(step_cache)
+        np.testing.assert_allclose(hs[:, t], h, rtol=1e-12, atol=1e-12)
+    dhs = rng.normal(size=hs.shape)
+    dx, dh0, grads = gru_backward(dhs, cache)
+    dh_next, total = np.zeros_like(h0), {k: np.zeros_like(v) for k, v in params.items()}
+    for t in reversed(range(x.shape[1])):
+        dx_t, dh_next, step_grads = gru_step_backward(dhs[:, t] + dh_next, caches[t])
+        np.testing.assert_allclose(dx[:, t], dx_t, rtol=1e-12, atol=1e-12)
+        for k in total:
+            total[k] += step_grads[k]
+    np.testing.assert_allclose(dh0, dh_next, rtol=1e-12, atol=1e-12)
+    for k in params:
+        np.testing.assert_allclose(grads[k], total[k], rtol=1e-12, atol=1e-12, err_msg=k)

@@ -100,3 +100,45 @@ def test_the_install_cell_installs_the_release_and_chapter_12_loads_its_models(c
     for cell in readers:
         assert stdout_of(cell) in run.stdout, f"chapter 12's cell printed something else on the Colab path:\n{cell.source[:80]}"
     assert "loaded 8 models from site-packages" in run.stdout, run.stdout[-2000:]
+
+
+@pytest.mark.slow
+def test_a_plain_install_imports_every_module_and_coursework_names_its_extra(clone, tmp_path):
+    """``pip install rnnlib`` (numpy, matplotlib, tqdm and nothing else) imports every module
+    a learner uses; the instructor's ``rnnlib.coursework`` says which extra it needs, and
+    imports once that extra is installed."""
+    venv = tmp_path / "plain"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    pins = tmp_path / "pins.txt"        # the lock's versions, without hashes, as constraints
+    pins.write_text("\n".join(re.findall(r"^(\S+==\S+)", (ROOT / "requirements.txt").read_text(),
+                                         flags=re.M)), encoding="utf-8")
+    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", str(pins)]
+    env = {**os.environ, "PYTHONNOUSERSITE": "1", "MPLBACKEND": "Agg"}
+    subprocess.run(pip + [str(clone)], check=True, env=env, timeout=900)
+    listing = subprocess.run([python, "-m", "pip", "list", "--format=freeze"], capture_output=True,
+                             text=True, check=True, env=env).stdout.lower()
+    assert "nbformat==" not in listing and "ipython==" not in listing, listing
+    script = textwrap.dedent("""
+        import importlib, pkgutil, rnnlib
+        names = [m.name for m in pkgutil.walk_packages(rnnlib.__path__, "rnnlib.")
+                 if not m.name.startswith("rnnlib.coursework")]
+        for name in names:
+            importlib.import_module(name)
+        print("imported", len(names), "modules")
+        try:
+            import rnnlib.coursework
+        except ImportError as error:
+            print("coursework:", error)
+    """)
+    run = subprocess.run([python, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                         env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert re.search(r"imported (\d+) modules", run.stdout) and "rnnlib.checks" not in run.stderr
+    assert int(re.search(r"imported (\d+) modules", run.stdout).group(1)) >= 20, run.stdout
+    assert 'pip install "rnnlib[coursework]"' in run.stdout, run.stdout
+    subprocess.run(pip + [f"{clone}[coursework]"], check=True, env=env, timeout=900)
+    run = subprocess.run([python, "-c", "import rnnlib.coursework.grade, rnnlib.coursework.release; "
+                          "print('coursework imports')"], capture_output=True, text=True,
+                         cwd=tmp_path, env=env, timeout=300)
+    assert run.returncode == 0 and "coursework imports" in run.stdout, run.stderr[-3000:]

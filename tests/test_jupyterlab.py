@@ -1,7 +1,7 @@
 """Every notebook as a learner sees it: JupyterLab (from the lab requirements, with
 jupyterlab-myst) served on localhost, driven by headless Chromium through Playwright.
 
-Both editions are opened, the full one (``chapters/``) and the student edition of the labs and
+Both editions are opened, the full one (``chapters/`` and the appendix notebooks) and the student edition of the labs and
 the assignment (``make student``). In each notebook, as rendered: no raw MyST or build-time
 markup is visible (``{glue``, ``:::{``, ``literalinclude``), exercises render as exercise
 boxes, math is typeset, and what the book folds is folded (setup and solutions in the full
@@ -25,7 +25,7 @@ import pytest
 from conftest import CHROMIUM, NO_BROWSER, ROOT, SCREENSHOTS
 
 JUPYTER = Path(sys.executable).with_name("jupyter")
-NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "appendix").glob("*.ipynb"))
 SCREENSHOT_OF = {"full/03_ngrams_vs_sequence_models.ipynb", "full/09_lab_vanilla_rnns_grus_and_scan.ipynb",
                  "student/09_lab_vanilla_rnns_grus_and_scan.ipynb"}
 RAW = ("{glue", ":::{", "```{", "literalinclude", "{numref}`", "{eq}`", "{doc}`")

@@ -1,7 +1,7 @@
 """Run notebooks top to bottom in a fresh kernel and save them with their outputs.
 
     python tools/execute_notebooks.py chapters/03_ngrams_vs_sequence_models.ipynb
-    python tools/execute_notebooks.py            # every notebook under chapters/
+    python tools/execute_notebooks.py            # every notebook under chapters/ and appendix/
 
 The stored outputs are what the HTML book shows and what nbval compares in `make test`,
 so run this after every change to a notebook or to the library code it calls.
@@ -35,7 +35,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
+    paths = args.notebooks or [*sorted((ROOT / "chapters").glob("*.ipynb")),
+                              *sorted((ROOT / "appendix").glob("*.ipynb"))]
     for path in paths:
         seconds = execute(path)
         print(f"{path}: {seconds:.1f} s", file=sys.stderr)

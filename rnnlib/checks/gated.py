@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..gru import gru_forward, init_gru
+from ..gru import gru_forward, gru_step_forward, init_gru
 from ..recurrent import bidirectional, gru_layer, reverse_in_time
-from ..rnn import init_rnn
+from ..rnn import init_rnn, rnn_step_forward
 from ._common import call as _call, passed as _passed
 from ._common import rng as _rng
 
@@ -44,7 +44,8 @@ def _array(got, name: str, what: str) -> np.ndarray:
 def _with_hint(error: AssertionError, hint: str) -> AssertionError:
     """Add ``hint`` to a shape error (matmul, concatenate, broadcast) raised by the student's code."""
     text = str(error)
-    if any(k in text for k in ("matmul", "shapes", "align", "dimension", "broadcast", "index")):
+    if any(k in text for k in ("matmul", "shapes", "align", "dimension", "broadcast", "index",
+                               "must have shape")):
         return AssertionError(f"{text}. {hint}")
     return error
 
@@ -58,9 +59,18 @@ def _count(got, name: str, what: str) -> int:
 
 
 # ================================================================= a GRU step
-def _gru_variant(x, h, p, *, order="hx", update="book", reset="before", cand=np.tanh,
+# The expected value of every GRU and simple-RNN step below is rnnlib's own (the step the
+# chapters teach, gradient-checked there); this module writes only the classic *mistakes*.
+def _gru_expected(x, h, p):
+    return gru_step_forward(x, h, p)[0]
+
+
+def _gru_mistake(x, h, p, *, order="hx", update="book", reset="before", cand=np.tanh,
                  gate=_sigmoid, swap_gates=False, biases=True):
-    """The book's GRU step, or one of the classic ways of getting it wrong."""
+    """One of the classic ways of getting the book's GRU step wrong (at least one is asked for)."""
+    if (order, update, reset, cand, gate, swap_gates, biases) == \
+            ("hx", "book", "before", np.tanh, _sigmoid, False, True):
+        raise ValueError("_gru_mistake needs a mistake; the right step is rnnlib.gru's")
     n_h = h.shape[1]
     W_u, W_r, W_c = p["W_u"], p["W_r"], p["W_c"]
     b_u, b_r, b_c = (p["b_u"], p["b_r"], p["b_c"]) if biases else (0.0, 0.0, 0.0)
@@ -177,9 +187,9 @@ def check_gru_step(gru_step) -> None:
 
     what = f"x {x.shape}, a nonzero h_prev {h_prev.shape}, W_u, W_r, W_c {params['W_u'].shape}"
     got = run(x, h_prev, params, what)
-    if not _close(got, _gru_variant(x, h_prev, params)):
+    if not _close(got, _gru_expected(x, h_prev, params)):
         for variant, message in _GRU_MISTAKES:
-            if _close(got, _gru_variant(x, h_prev, params, **variant)):
+            if _close(got, _gru_mistake(x, h_prev, params, **variant)):
                 raise AssertionError(message)
         # Locate the fault: force the gates shut or open, one at a time.
         big = 60.0
@@ -210,7 +220,7 @@ def check_gru_step(gru_step) -> None:
     # A second shape: batch of one, n_x > n_h.
     x2, h2, p2 = _gru_case(rng, 1, 7, 2)
     got2 = run(x2, h2, p2, f"x {x2.shape}, h_prev {h2.shape}")
-    if not _close(got2, _gru_variant(x2, h2, p2)):
+    if not _close(got2, _gru_expected(x2, h2, p2)):
         raise AssertionError("the step is right for n_x = 4, n_h = 5 but wrong for n_x = 7, "
                              "n_h = 2: is a size fixed somewhere? Take n_h from h_prev.shape[1]")
     _passed("the GRU step matches the book's equations, reset gate included (nonzero h_prev).")
@@ -218,12 +228,11 @@ def check_gru_step(gru_step) -> None:
 
 # ================================================================= running a step with scan
 def _rnn_step_for(params):
-    W_h, b_h = params["W_h"], params["b_h"]
-    return lambda x_t, h: np.tanh(np.concatenate([h, x_t], axis=1) @ W_h.T + b_h)
+    return lambda x_t, h: rnn_step_forward(x_t, h, params)[0]
 
 
 def _gru_step_for(params):
-    return lambda x_t, h: _gru_variant(x_t, h, params)
+    return lambda x_t, h: gru_step_forward(x_t, h, params)[0]
 
 
 def _loop(step, x, h0, feed_back=True):
@@ -247,8 +256,7 @@ def check_run_with_scan(run_with_scan) -> None:
     rng = _rng(32)
     gru_params = _gru_case(rng, 1, 3, 4)[2]
     rnn = init_rnn(3, 4, rng)
-    rnn_params = {"W_h": np.concatenate([rnn["W_hh"], rnn["W_hx"]], axis=1),
-                  "b_h": rng.normal(scale=0.5, size=4)}
+    rnn_params = dict(rnn, b_h=rng.normal(scale=0.5, size=4))
     cases = [("a GRU step", _gru_step_for(gru_params), 2, 5),
              ("a simple-RNN step", _rnn_step_for(rnn_params), 3, 1),
              ("a simple-RNN step", _rnn_step_for(rnn_params), 4, 7)]

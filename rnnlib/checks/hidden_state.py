@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..rnn import init_rnn, rnn_forward
+from ..rnn import init_rnn, rnn_forward, rnn_step_forward
 from ._common import call as _call, passed as _passed
 from ._common import rng as _rng
 
@@ -126,14 +126,9 @@ def check_rnn_step_concat(rnn_step_concat) -> None:
 
 
 # ----------------------------------------------------------------- a whole sequence
-def _loop(x, h0, W_h, b_h, feed_back=True):
-    hs, h = [], h0
-    for t in range(x.shape[1]):
-        new = np.tanh(np.concatenate([h, x[:, t]], axis=1) @ W_h.T + b_h)
-        if feed_back:
-            h = new
-        hs.append(new)
-    return np.stack(hs, axis=1)
+def _loop_without_feedback(x, h0, params):
+    """The classic mistake: every step reads h0 instead of the state before it."""
+    return np.stack([rnn_step_forward(x[:, t], h0, params)[0] for t in range(x.shape[1])], axis=1)
 
 
 def check_run_sequence(run_sequence) -> None:
@@ -172,9 +167,9 @@ def check_run_sequence(run_sequence) -> None:
                                  f"{got.shape} (on {what})")
         shifted = np.concatenate([h0[:, None], expected[:, :-1]], axis=1)
         diagnoses = [
-            (_loop(x, np.zeros_like(h0), W_h, params["b_h"]),
+            (rnn_forward(x, np.zeros_like(h0), params)[0],
              "you started from zeros: the first step must use the given h0"),
-            (_loop(x, h0, W_h, params["b_h"], feed_back=False),
+            (_loop_without_feedback(x, h0, params),
              "every step used h0: feed each new state back in, so step t reads the state of "
              "step t-1"),
             (shifted, "hs is shifted by one step: hs[:, 0] should be the state after the first "

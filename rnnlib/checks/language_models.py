@@ -54,7 +54,7 @@ def check_lm_param_count(lm_param_count) -> None:
 
 
 # ---------------------------------------------------------------- learning curves
-def reference_overtaking_point(tokens_seen, valid_ppl, baseline):
+def _overtaking_point(tokens_seen, valid_ppl, baseline):
     """Where the curve first goes below ``baseline``, log-perplexity interpolated linearly."""
     for i, (n, ppl) in enumerate(zip(tokens_seen, valid_ppl)):
         if ppl < baseline:
@@ -81,7 +81,7 @@ def check_overtaking_point(overtaking_point) -> None:
     ]
     for tokens, ppls, baseline, what in cases:
         got = _call(overtaking_point, list(tokens), list(ppls), baseline, what=what)
-        expected = reference_overtaking_point(tokens, ppls, baseline)
+        expected = _overtaking_point(tokens, ppls, baseline)
         if expected is None:
             if got is not None:
                 raise AssertionError(f"on {what}: the curve never goes below {baseline}, so the "
@@ -104,7 +104,7 @@ def check_overtaking_point(overtaking_point) -> None:
                               "the loss is what training moves along smoothly"))
         last = max(j for j, p in enumerate(ppls) if p < baseline and (j == 0 or ppls[j - 1] >= baseline))
         if last != i:
-            diagnoses.append((reference_overtaking_point(tokens[last - 1:], ppls[last - 1:], baseline),
+            diagnoses.append((_overtaking_point(tokens[last - 1:], ppls[last - 1:], baseline),
                               "the first crossing counts, not the last"))
         _diagnose(got, expected, diagnoses, what,
                   f"the curve crosses {baseline} at {expected:,.1f} tokens, got {got!r}")

@@ -26,6 +26,15 @@ workflow; the modules:
 """
 
 import importlib
+import importlib.util
+
+# An optional extra: a plain `pip install rnnlib` (a learner's) does not bring these.
+_NEEDS = {"nbformat": "nbformat", "IPython": "ipython", "jsonschema": "jsonschema"}
+_missing = [pip for module, pip in _NEEDS.items() if importlib.util.find_spec(module) is None]
+if _missing:
+    raise ImportError(f"rnnlib.coursework needs {', '.join(_missing)}, which a plain install of "
+                      "rnnlib does not bring: pip install \"rnnlib[coursework]\" (in the book's "
+                      "checkout, make env installs them)")
 
 # Imported on first use: the command line should not pay for nbclient and friends.
 _EXPORTS = {
