@@ -1,6 +1,6 @@
-"""Speed of rnnlib's simple RNN (forward + backward) against a straightforward loop.
+"""Speed of rnnlib's simple RNN (forward + backward) against two straightforward loops.
 
-Both compute the same thing on the same data, in float32: a batch of 32 sequences of 64
+All three compute the same thing on the same data, in float32: a batch of 32 sequences of 64
 steps, 64 inputs, 256 hidden units. ``rnnlib.rnn`` projects the inputs of all steps in one
 matrix product, loops over time only for the recurrence, and computes the weight gradients
 in one product after the loop. The baseline is the loop as it is usually first written: one
