@@ -13,9 +13,11 @@ with the **same** parameters ``W_hx`` :math:`(n_h, n_x)`, ``W_hh`` :math:`(n_h, 
 square. In code, with batch-first data, a step reads ``g(x @ W_hx.T + h @ W_hh.T + b_h)``.
 
 Speed: the sequence functions compute the input projections :math:`W_{hx} x^{\langle t
-\rangle} + b_h` of all steps in one matrix product before the loop, and the weight gradients in
-one product after the backward loop, so the Python loop over time holds only what truly
-depends on the previous step: one ``(batch, n_h) @ (n_h, n_h)`` product and the activation.
+\rangle} + b_h` of all steps in one 2-D matrix product before the loop, and the weight
+gradients in one product after the backward loop, so the Python loop over time holds only what
+truly depends on the previous step: one ``(batch, n_h) @ (n_h, n_h)`` product and the
+activation. The states are computed time-major and returned as a batch-first view, without a
+copy. ``benchmarks/bench_hoisting.py`` measures what this buys against the concatenated step.
 """
 
 from __future__ import annotations
@@ -169,7 +171,8 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
               \qquad t = 1, \dots, T
 
     Written with :func:`rnnlib.scan.scan`; the input projections of all steps are one matrix
-    product before the loop.
+    product before the loop. ``hs`` is a batch-first view of the time-major array the scan
+    fills (not C-contiguous when ``batch > 1``).
 
     Parameters
     ----------
@@ -197,15 +200,21 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
     x = _check_array(x, "x", x.shape, "(batch, T, n_x)", W_hx.dtype)
     h0 = _check_array(h0, "h0", (x.shape[0], n_h), "(batch, n_h)", W_hx.dtype)
     g, _ = _ACTIVATIONS[activation]
-    W_hh_T = W_hh.T
-    projected = x @ W_hx.T + b_h                    # (batch, T, n_h): every step at once
+    batch, T, _ = x.shape
+    # Every step's input projection in one 2-D product, time-major: row t * batch + b is
+    # x[b, t] @ W_hx.T. (A 3-D ``x @ W_hx.T`` would be one small product per sequence.)
+    projected = x.swapaxes(0, 1).reshape(T * batch, n_x) @ W_hx.T
+    projected += b_h
+    # A row-major copy of W_hh.T, made once for the T products of the loop: with a batch of
+    # rows, a BLAS library may multiply by it faster than by the transposed view.
+    W_hh_T = W_hh.T if batch == 1 else np.ascontiguousarray(W_hh.T)
 
     def step(h_prev, xw_t):
         h = g(xw_t + h_prev @ W_hh_T)
         return h, h
 
-    hs, _ = scan(step, projected.swapaxes(0, 1), h0)   # scan runs over time: (T, batch, n_h)
-    hs = np.ascontiguousarray(hs.swapaxes(0, 1))
+    hs, _ = scan(step, projected.reshape(T, batch, n_h), h0)   # scan runs over time
+    hs = hs.swapaxes(0, 1)            # (batch, T, n_h): a batch-first view, no copy
     return hs, RNNCache(x, h0, hs, W_hx, W_hh, activation)
 
 
@@ -240,20 +249,24 @@ def rnn_backward(dhs, cache: RNNCache):
     dhs = upstream(dhs, hs.shape, hs.dtype, "dhs", "RNN")
     _, g_prime = _ACTIVATIONS[cache.activation]
     batch, T, n_h = hs.shape
-    deltas = g_prime(hs)                 # g'(z) for every step; multiplied in place below
+    hs_t = hs.swapaxes(0, 1)             # time-major, as rnn_forward computed it
+    deltas = g_prime(hs_t)               # g'(z) for every step; multiplied in place below
     dh_next = np.zeros((batch, n_h), dtype=hs.dtype)
     for t in range(T - 1, -1, -1):
-        delta = deltas[:, t]
+        delta = deltas[t]
         delta *= dhs[:, t] + dh_next
         dh_next = delta @ W_hh
-    h_prev = np.concatenate([cache.h0[:, None, :], hs[:, :-1]], axis=1)   # h^{<t-1>} for every t
-    flat_delta = deltas.reshape(-1, n_h)
+    # All steps at once, as 2-D products over the T * batch rows (row t * batch + b).
+    flat_delta = deltas.reshape(T * batch, n_h)
+    h_prev = np.concatenate([cache.h0[None], hs_t[:-1]]).reshape(T * batch, n_h)   # h^{<t-1>}
+    x_flat = cache.x.swapaxes(0, 1).reshape(T * batch, -1)
     grads = {
-        "W_hx": flat_delta.T @ cache.x.reshape(-1, cache.x.shape[2]),
-        "W_hh": flat_delta.T @ h_prev.reshape(-1, n_h),
+        "W_hx": flat_delta.T @ x_flat,
+        "W_hh": flat_delta.T @ h_prev,
         "b_h": flat_delta.sum(axis=0),
     }
-    return deltas @ cache.W_hx, dh_next, grads
+    dx = (flat_delta @ cache.W_hx).reshape(T, batch, -1).swapaxes(0, 1)
+    return dx, dh_next, grads
 
 
 def init_rnn(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64) -> dict:

@@ -96,6 +96,23 @@ def test_sequence_equals_a_loop_of_steps_and_backward_agrees():
         np.testing.assert_allclose(grads[k], total[k], rtol=1e-10)
 
 
+@pytest.mark.parametrize("batch", [1, 3])
+def test_states_are_a_view_and_backward_accepts_either_layout(batch):
+    # rnn_forward returns a batch-first view of its time-major states (no copy); the backward
+    # pass gives the same gradients from a cache whose states are a C-contiguous copy.
+    rng, params, x, h0 = setup(batch=batch)
+    hs, cache = rnn_forward(x, h0, params)
+    assert hs.base is not None and hs.swapaxes(0, 1).flags.c_contiguous
+    dhs = rng.normal(size=hs.shape)
+    dx, dh0, grads = rnn_backward(dhs, cache)
+    copied = cache._replace(hs=np.ascontiguousarray(hs))
+    dx2, dh02, grads2 = rnn_backward(dhs, copied)
+    np.testing.assert_allclose(dx, dx2, rtol=1e-12)
+    np.testing.assert_allclose(dh0, dh02, rtol=1e-12)
+    for k in grads:
+        np.testing.assert_allclose(grads[k], grads2[k], rtol=1e-12)
+
+
 def test_concatenated_form_adds_the_two_products():
     rng, params, x, h0 = setup()
     W_h = np.concatenate([params["W_hh"], params["W_hx"]], axis=1)      # (n_h, n_h + n_x)
