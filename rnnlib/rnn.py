@@ -98,18 +98,24 @@ def _check_array(a, name: str, shape: tuple, shape_name: str, dtype) -> np.ndarr
     return a
 
 
-def _check_step(x, h_prev, params, activation):
-    """Validate a call of :func:`rnn_step_forward`; returns ``(x, h_prev, W_hx, W_hh, b_h)``."""
+def _check_inputs(x, h, params, activation, *, sequence: bool):
+    """Validate a call of :func:`rnn_step_forward` (``x`` is ``(batch, n_x)``, ``h`` is
+    ``h_prev``) or of :func:`rnn_forward` (``sequence``: ``x`` is ``(batch, T, n_x)``, ``h`` is
+    ``h0``); returns ``(x, h, W_hx, W_hh, b_h)``."""
     _check_activation(activation)
     W_hx, W_hh, b_h = _check_params(params)
     n_h, n_x = W_hx.shape
     x = as_float(x, "x", W_hx.dtype)
-    if x.ndim != 2 or x.shape[1] != n_x:
+    if sequence and (x.ndim != 3 or x.shape[2] != n_x or x.shape[1] == 0):
+        raise ValueError(f"x must have shape (batch, T, n_x) with T >= 1 and n_x = {n_x} "
+                         f"(params['W_hx'] is {W_hx.shape}), got {x.shape}")
+    if not sequence and (x.ndim != 2 or x.shape[1] != n_x):
         raise ValueError(f"x must have shape (batch, n_x) with n_x = {n_x} (params['W_hx'] is "
                          f"{W_hx.shape}), got {x.shape}")
-    x = _check_array(x, "x", x.shape, "(batch, n_x)", W_hx.dtype)
-    h_prev = _check_array(h_prev, "h_prev", (x.shape[0], n_h), "(batch, n_h)", W_hx.dtype)
-    return x, h_prev, W_hx, W_hh, b_h
+    x = _check_array(x, "x", x.shape, "(batch, T, n_x)" if sequence else "(batch, n_x)", W_hx.dtype)
+    name = "h0" if sequence else "h_prev"
+    h = _check_array(h, name, (x.shape[0], n_h), "(batch, n_h)", W_hx.dtype)
+    return x, h, W_hx, W_hh, b_h
 
 
 # ----------------------------------------------------------------- one step
@@ -129,7 +135,7 @@ def rnn_step_forward(x, h_prev, params: dict, activation: str = "tanh"):
     h : ndarray, shape (batch, n_h)
     cache : RNNStepCache
     """
-    x, h_prev, W_hx, W_hh, b_h = _check_step(x, h_prev, params, activation)
+    x, h_prev, W_hx, W_hh, b_h = _check_inputs(x, h_prev, params, activation, sequence=False)
     g, _ = _ACTIVATIONS[activation]
     h = g(x @ W_hx.T + h_prev @ W_hh.T + b_h)
     return h, RNNStepCache(x, h_prev, h, W_hx, W_hh, activation)
@@ -190,17 +196,9 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
         ``hs[:, t-1]`` is :math:`h^{\langle t \rangle}`.
     cache : RNNCache
     """
-    _check_activation(activation)
-    W_hx, W_hh, b_h = _check_params(params)
-    n_h, n_x = W_hx.shape
-    x = as_float(x, "x", W_hx.dtype)
-    if x.ndim != 3 or x.shape[2] != n_x or x.shape[1] == 0:
-        raise ValueError(f"x must have shape (batch, T, n_x) with T >= 1 and n_x = {n_x} "
-                         f"(params['W_hx'] is {W_hx.shape}), got {x.shape}")
-    x = _check_array(x, "x", x.shape, "(batch, T, n_x)", W_hx.dtype)
-    h0 = _check_array(h0, "h0", (x.shape[0], n_h), "(batch, n_h)", W_hx.dtype)
+    x, h0, W_hx, W_hh, b_h = _check_inputs(x, h0, params, activation, sequence=True)
     g, _ = _ACTIVATIONS[activation]
-    batch, T, _ = x.shape
+    (batch, T, n_x), n_h = x.shape, W_hh.shape[0]
     # Every step's input projection in one 2-D product, time-major: row t * batch + b is
     # x[b, t] @ W_hx.T. (A 3-D ``x @ W_hx.T`` would be one small product per sequence.)
     projected = x.swapaxes(0, 1).reshape(T * batch, n_x) @ W_hx.T
