@@ -58,12 +58,12 @@ def claim(written: str, computed, *, tolerance: float | None = None) -> None:
 
 
 def below(value: float, limit: float) -> str:
-    """The text ``"< 1e-07"`` to print for an error that must stay under ``limit``, after
-    checking that it does.
+    """The text ``"< 1e-7"`` (for ``limit=1e-7``) to print for an error that must stay under
+    ``limit``, after checking that it does.
 
     An error at the level of rounding (a gradient check's relative error, the difference of
-    two ways to add the same numbers) comes out differently on every CPU and BLAS library; the
-    bound holds on all of them, so that is what a notebook prints.
+    two ways to add the same numbers) can come out differently from one CPU or BLAS library to
+    another; a bound can hold on all of them, so that is what a notebook prints.
     """
     if not float(value) < limit:
         raise AssertionError(f"the text says the error is below {limit:.0e}, but it is {float(value):.3g}")

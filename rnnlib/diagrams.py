@@ -6,7 +6,8 @@ notebook shows it; nothing here calls ``plt.show()``). The figures share one loo
 
 * inputs :math:`x^{\langle t\rangle}` are blue boxes, hidden states :math:`h^{\langle t\rangle}`
   orange, outputs :math:`\hat y^{\langle t\rangle}` green, gates (:math:`\sigma`) vermilion and
-  operations (products, :math:`\tanh`, softmax) grey; an initial state has a dashed edge.
+  operations (matrix products, :math:`\tanh`, softmax) grey; elementwise sums and products
+  (:math:`+`, :math:`\odot`) are small white circles; an initial state has a dashed edge.
   The colours are Okabe and Ito's (:data:`rnnlib.plots.COLORS`), and every box also carries
   its label, so no figure relies on colour alone;
 * arrows are dark grey; a line that crosses another is drawn with a white gap around it;
@@ -221,7 +222,8 @@ def unrolled_rnn(steps=4, show_outputs=True, show_weights=True, folded=True, ell
         Draw the folded RNN (one cell with a self-loop) and "=" on the left.
     ellipsis : bool
         Label the last step :math:`T` with :math:`\cdots` before it, so the figure stands for
-        any length (steps 1, ..., ``steps``-1, ..., T); if False, label the steps 1 to ``steps``.
+        any length (steps 1, ..., ``steps``-1, ..., T; with ``steps=1`` there is no ellipsis);
+        if False, label the steps 1 to ``steps``.
 
     Returns
     -------

@@ -4,8 +4,8 @@ A trained network's weights are hard to read; a few hand-set ones show what a hi
 *can* do. The recurrent network of :func:`seen_symbol_rnn` has one sigmoid unit whose large
 weights make it act like a switch: it turns on when it reads a chosen symbol and then stays
 on, whatever follows, at every length. Its state answers the question "has the symbol
-appeared anywhere before?", which no n-gram model of a fixed order can answer once the symbol
-lies further back than its window.
+appeared so far (at this step or any earlier one)?", which no n-gram model of a fixed order
+can answer once the symbol lies further back than its window.
 
 The parameters use the names and shapes of :mod:`rnnlib.rnn` (``W_hx`` is ``(n_h, n_x)``,
 ``W_hh`` is ``(n_h, n_h)``, ``b_h`` is ``(n_h,)``) and :mod:`rnnlib.layers` (a dense

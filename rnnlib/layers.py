@@ -1,10 +1,11 @@
 r"""Layers as forward/backward pairs: dense, activations, embedding, mean pooling, dropout.
 
-Every layer is two functions. ``*_forward(inputs..., params) -> (out, cache)`` computes the
-output and keeps, in a small named ``cache``, what the backward pass will need;
-``*_backward(dout, cache)`` receives :math:`\partial L/\partial\,\mathrm{out}` (the *upstream*
-gradient, same shape as ``out``) and returns the gradients of the inputs and, for layers with
-parameters, a dict ``grads`` keyed like ``params``. Chaining backward calls in the reverse
+Every layer is two functions. ``*_forward(...) -> (out, cache)`` computes the output and
+keeps, in a small named ``cache``, what the backward pass will need; ``*_backward(dout,
+cache)`` receives :math:`\partial L/\partial\,\mathrm{out}` (the *upstream* gradient, same
+shape as ``out``) and returns the gradient of the floating-point input and, for layers with
+parameters, a dict ``grads`` keyed like ``params`` (the embedding's input is integer ids, so
+its backward pass returns ``grads`` only). Chaining backward calls in the reverse
 order of the forward calls is backpropagation (Rumelhart, Hinton and Williams 1986,
 ``rumelhart1986learning``).
 
@@ -67,7 +68,7 @@ def dense_forward(x, params: dict):
 
     Leading axes are carried along: ``x`` of shape ``(batch, in)`` is an ordinary dense
     layer, ``(batch, time, in)`` applies the same weights at every time step
-    (time-distributed), in one matrix product.
+    (time-distributed), with a single ``@``.
 
     Parameters
     ----------
@@ -228,8 +229,9 @@ def embedding_backward(dx, cache: EmbeddingCache) -> dict:
     .. math:: \frac{\partial L}{\partial E_v} = \sum_{n:\ \mathrm{ids}_n = v} \frac{\partial L}{\partial x_n}
 
     A row used several times collects the sum of its gradients, which is why this uses
-    ``np.add.at`` (unbuffered) rather than ``dE[ids] += dx``: with fancy indexing, repeated
-    ids would keep only the last write.
+    ``np.add.at`` (unbuffered) rather than ``dE[ids] += dx``: with fancy indexing, a repeated
+    id's row is written once, with the gradient of only one of its occurrences (numpy does
+    not even say which).
 
     Parameters
     ----------
@@ -437,10 +439,13 @@ def init_dense(n_in: int, n_out: int, rng: np.random.Generator, dtype=np.float64
 
 
 def init_orthogonal(n: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
-    """A uniformly random orthogonal ``(n, n)`` matrix, the recurrent layers' initial ``W_hh``.
+    """A uniformly random orthogonal ``(n, n)`` matrix: the simple RNN's initial ``W_hh``, and the
+    blocks of the GRU's weights that act on the hidden state.
 
-    All its singular values are 1, so at the start a recurrence neither blows the state up
-    nor shrinks it (QR of a Gaussian matrix, with the signs fixed so the draw is uniform).
+    All its singular values are 1, so multiplying by it preserves the length of every vector:
+    at the start, the recurrent product :math:`W_{hh} h` neither blows the state up nor shrinks
+    it (the inputs and the activation still change its size). It is drawn as the Q of the QR
+    decomposition of a Gaussian matrix, with the signs fixed so the draw is uniform.
     """
     check_rng(rng)
     n = positive_int(n, "n")
@@ -453,7 +458,7 @@ def init_embedding(vocab_size: int, dim: int, rng: np.random.Generator, dtype=np
     r"""Parameters of an embedding layer: :math:`E_{vk} \sim \mathcal N(0, \mathrm{std}^2)`.
 
     Small random vectors: different enough for tokens to be told apart from the first step,
-    small enough that sums and averages of them start near zero.
+    small enough that averages of them start near zero.
 
     Parameters
     ----------

@@ -1,10 +1,12 @@
 r"""Numerically stable elementwise functions: sigmoid, tanh, ReLU, softmax, log-softmax, one-hot.
 
-Every function takes an array of any shape and returns one of the same shape (``one_hot`` adds
-a last axis). Floating-point inputs keep their dtype (float32 in, float32 out); integer and
-boolean inputs are computed in float64. Inputs holding NaN or inf are rejected with a
-``ValueError``: a NaN that reaches a softmax would otherwise come out as a whole row of NaNs,
-far from the bug that made it.
+The activations, ``softmax`` and ``log_softmax`` take an array of any shape (the two softmaxes
+need at least one axis, the classes) and return one of the same shape; ``one_hot`` adds a last
+axis. Floating-point inputs keep their dtype (float32 in, float32 out); integer and boolean
+inputs are computed in float64. Inputs holding NaN or inf are rejected with a ``ValueError``:
+a NaN that reaches a softmax would otherwise come out as a whole row of NaNs, far from the bug
+that made it. The three ``*_grad_from_output`` helpers check nothing and convert nothing: they
+receive an output the forward function has already checked.
 
 The derivatives the layers need are written in terms of the function's *output*, which the
 forward pass has already computed (and cached):
@@ -102,7 +104,8 @@ def tanh_grad_from_output(t) -> np.ndarray:
 def relu_grad_from_output(r) -> np.ndarray:
     r""":math:`\operatorname{relu}'(z) = [r > 0]` from the output :math:`r = \operatorname{relu}(z)`.
 
-    At the kink :math:`z = 0` the derivative is undefined; like every framework we take 0.
+    At the kink :math:`z = 0` the derivative is undefined; we take 0, as PyTorch, TensorFlow
+    and JAX do.
     """
     r = np.asarray(r)
     return (r > 0).astype(r.dtype)
@@ -151,7 +154,8 @@ def log_softmax(z, axis: int = -1) -> np.ndarray:
               \qquad m = \max_j z_j
 
     ``np.log(softmax(z))`` gives ``-inf`` as soon as a probability underflows to 0 (a logit
-    about 745 below the largest); this form stays finite.
+    about 745 below the largest in float64, about 104 below in float32); this form stays
+    finite.
 
     Parameters
     ----------

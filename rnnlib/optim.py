@@ -146,11 +146,15 @@ class Adam(_Optimizer):
         \hat m &= \frac{m}{1 - \beta_1^t} \qquad \hat v = \frac{v}{1 - \beta_2^t}\\
         \theta &\leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}
 
-    :math:`m` and :math:`v` are running averages of the gradient and of its square; since
-    they start at 0, they are biased towards 0 early on, which the division by
-    :math:`1 - \beta^t` undoes. Each coordinate's step is typically at most about :math:`\eta`
-    in size, whatever the scale of the gradient. The step counter :math:`t` is kept per
-    parameter in ``.state``.
+    :math:`m` and :math:`v` are exponential moving averages of the gradient and of its square.
+    Because they start at 0, their weights add up to :math:`1 - \beta^t` rather than 1, which
+    biases them towards 0 early on; dividing by :math:`1 - \beta^t` makes the weights add up
+    to 1. The ratio :math:`\hat m / \sqrt{\hat v}` does not change when every gradient is
+    multiplied by the same constant, so the size of a step is set by :math:`\eta`, not by the
+    scale of the gradient, as long as :math:`\sqrt{\hat v}` is large next to :math:`\epsilon`
+    (with a constant gradient, every coordinate moves by just under :math:`\eta` per step;
+    a coordinate whose gradient changes sign moves less, and one whose gradient jumps after a
+    quiet spell can move more). The step counter :math:`t` is kept per parameter in ``.state``.
 
     Parameters
     ----------
@@ -197,10 +201,13 @@ def clip_grad_norm(grads: dict, max_norm: float) -> float:
         \|g\| = \sqrt{\textstyle\sum_k \sum_i g_{k,i}^2}, \qquad
         g \leftarrow g \cdot \frac{\text{max\_norm}}{\|g\|} \quad \text{if } \|g\| > \text{max\_norm}
 
-    The sum runs over every array :math:`k` of the (possibly nested) dict, so the direction
-    of the whole update is kept and only its length is capped. This is the remedy for
-    exploding gradients in recurrent networks (Pascanu, Mikolov and Bengio 2013,
-    ``pascanu2013difficulty``).
+    The sum runs over every array :math:`k` of the (possibly nested) dict, and every array is
+    scaled by the same factor, so the direction of the whole gradient is kept and only its
+    length is capped (to ``max_norm``, up to rounding). With plain SGD that is also the
+    direction of the update; an optimiser such as Adam rescales each coordinate afterwards,
+    so its update need not point along the clipped gradient. Clipping the norm is the remedy
+    Pascanu, Mikolov and Bengio (2013, ``pascanu2013difficulty``) propose for exploding
+    gradients in recurrent networks.
 
     Parameters
     ----------

@@ -1,8 +1,8 @@
-"""The book's plotting style: one look for every figure, readable by colour-blind readers.
+"""The book's plotting style: one look for the chapters' figures, readable by colour-blind readers.
 
 The palette is Okabe and Ito's eight colours, chosen to stay distinct under the common forms
-of colour blindness; figures also vary line style and markers, so no curve is told apart by
-colour alone.
+of colour blindness. ``MARKERS`` and ``LINESTYLES`` are there so that a figure can vary line
+style and markers too, and no curve has to be told apart by colour alone.
 """
 
 import matplotlib as mpl

@@ -1,5 +1,7 @@
-"""Validation for all of rnnlib, in one vocabulary: what a function's caller passed, checked
-once at the top, with an error that names what was expected and what was given.
+"""The validation rnnlib's modules share, in one vocabulary: what a function's caller passed,
+checked once at the top, with an error that names what was expected and what was given. (A few
+modules keep checks of their own settings: the optimisers' hyperparameters, the diagrams'
+sizes, the hand-set networks' alphabets.)
 
 - ``as_float``, ``check_finite``, ``check_same_dtype``: arrays of real numbers;
 - ``check_ids``, ``check_mask``: token ids and padding masks;
@@ -13,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 #: Appended to a non-finite parameter's error: where NaN weights usually come from.
-DIVERGED = (" (if this appeared during training, it diverged: try a smaller learning rate "
-             "or gradient clipping)")
+DIVERGED = (" (if this appeared during training, training has probably diverged: try a "
+             "smaller learning rate or gradient clipping)")
 
 
 def as_float(x, name: str, dtype=None) -> np.ndarray:

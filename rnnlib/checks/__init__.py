@@ -1,9 +1,11 @@
 """Checkers for the exercises.
 
 Each ``check_*`` runs a student's function on cases chosen to catch the classic mistakes,
-raises ``AssertionError`` with a message that names the mistake it saw, and prints one plain
-line when everything passes. A function that is not written yet, raises, or loops gets a
-message that says so instead of a traceback from inside the checker.
+raises ``AssertionError`` with a message that names the mistake when it is one of those the
+checker knows (and otherwise says what is wrong), and prints one plain line when everything
+passes. A function that is not written yet, raises, or runs longer than ``TIME_LIMIT`` seconds
+gets a message that says so instead of a traceback from inside the checker (the time limit
+needs Unix and the main thread; elsewhere a call runs without one).
 """
 
 from ._common import TIME_LIMIT

@@ -2,9 +2,9 @@
 ReLU, dense layer, masked mean pooling, the classifier's forward pass, a training epoch and
 the evaluation.
 
-The cases are small and hidden; when a function is wrong, the message names the mistake
-(padding counted in the mean, transposed weights, a mask the wrong way round...) in words a
-student can act on, without printing the expected arrays.
+The cases are small and are not printed; when a function is wrong, the message names the
+mistake when it recognises it (padding counted in the mean, transposed weights, a mask the
+wrong way round...) in words a student can act on, without printing the expected arrays.
 """
 
 from __future__ import annotations

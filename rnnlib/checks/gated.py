@@ -334,7 +334,8 @@ def check_gru_param_count(gru_param_count) -> None:
             3 * n_h * (n_h + 1): "each W acts on [h; x], so it has n_h + n_x columns, not n_h",
             3 * n_h * (n_h + n_x + 2): "you counted two biases per gate, as PyTorch and Keras "
                                        "store them; this book's GRU has one per gate (b_u, b_r, "
-                                       "b_c): 2 n_h fewer, and b_ir + b_hr acts as a single bias anyway",
+                                       "b_c), 3 n_h fewer (for the two gates, a pair such as "
+                                       "b_ir + b_hr acts as a single bias anyway)",
             3 * n_h * (n_h + n_x + 1) + n_h: "the extra n_h is b_ch, which only the reset_after "
                                              "form has; this count is for the book's form",
             4 * n_h * (n_h + n_x + 1): "four blocks is an LSTM; a GRU has three (W_u, W_r, W_c)",
@@ -461,7 +462,8 @@ def check_bidirectional_gru(bidirectional_gru) -> None:
     ``params`` is ``{"fwd": ..., "bwd": ...}``, two GRU parameter sets. ``hs[:, t]`` must be
     :math:`[\overrightarrow{h}^{\langle t \rangle}; \overleftarrow{h}^{\langle t \rangle}]`,
     the backward direction starting at each sequence's last real step. Only real positions are
-    compared: what a layer outputs at padded positions is never used.
+    compared: the states at padded positions are to be masked out by whatever reads them, so
+    any value there is accepted.
     """
     rng = _rng(34)
     batch, T, n_x, n_h = 3, 6, 4, 5

@@ -27,8 +27,11 @@ def check_memory_gru(memory_gru_params) -> None:
     """Check ``memory_gru_params() -> params`` for a GRU with ``n_x = 2``, ``n_h = 1``.
 
     Input channel 0 carries a value (+1 or -1) at the steps where channel 1, a flag, is 1,
-    and noise elsewhere. After any number of steps, the state's sign must be the sign of the
-    value stored at the last flagged step, with magnitude above 0.5.
+    and noise elsewhere. The checker runs 40 sequences of 60 steps, each with one or two
+    flagged steps before step 50, from the state 0.3. In at least 90% of them the state must
+    take the sign of the value at the first flagged step; and at the last step, in at least
+    90% of them, its sign must be that of the value at the last flagged step and, in at least
+    90%, its magnitude must be above 0.5.
     """
     params = _call(memory_gru_params, what="no arguments")
     if not isinstance(params, dict):

@@ -186,7 +186,7 @@ def check_run_sequence(run_sequence) -> None:
 
 # ----------------------------------------------------------------- saturation
 def check_saturation(saturation_fraction) -> None:
-    """Check ``saturation_fraction(hs, threshold) -> float``: the share with |h| > threshold.
+    """Check ``saturation_fraction(hs, threshold) -> float``: the share with ``abs(h) > threshold``.
 
     ``hs`` is any array of tanh outputs (``(batch, T, n_h)`` in the lab); the result is one
     number in [0, 1], the fraction of all its entries whose absolute value exceeds ``threshold``.

@@ -100,8 +100,8 @@ def check_overtaking_point(overtaking_point) -> None:
         if i > 0:
             n0, n1, p0, p1 = tokens[i - 1], tokens[i], ppls[i - 1], ppls[i]
             diagnoses.append((n0 + (p0 - baseline) / (p0 - p1) * (n1 - n0),
-                              "interpolate the log-perplexity (the loss), not the perplexity: "
-                              "the loss is what training moves along smoothly"))
+                              "interpolate the log-perplexity (the mean loss) linearly, as the "
+                              "exercise asks, not the perplexity itself"))
         last = max(j for j, p in enumerate(ppls) if p < baseline and (j == 0 or ppls[j - 1] >= baseline))
         if last != i:
             diagnoses.append((_overtaking_point(tokens[last - 1:], ppls[last - 1:], baseline),

@@ -36,7 +36,8 @@ def check_sigmoid(sigmoid) -> None:
         except AssertionError as error:
             if "FloatingPointError" in str(error):
                 raise AssertionError(
-                    "your sigmoid overflows for z = -1000: exp(1000) is too large for a float. "
+                    "your sigmoid overflows for z = -1000 or z = 1000: exp(1000) is too large for "
+                    "a float (1/(1+exp(-z)) overflows at z = -1000, exp(z)/(1+exp(z)) at z = 1000). "
                     "Compute exp of a non-positive number only: for z >= 0 use 1/(1+exp(-z)), "
                     "for z < 0 use exp(z)/(1+exp(z))") from None
             raise
