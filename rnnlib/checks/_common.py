@@ -11,6 +11,8 @@ import signal
 import threading
 from contextlib import contextmanager
 
+import numpy as np
+
 TIME_LIMIT = 10.0  # seconds a single call of a student function may take
 _GRADING = {"seed": None}   # set by the grader: the checks' inputs are drawn afresh
 
@@ -88,6 +90,9 @@ def call(fn, *args, what: str):
                              "is there a loop that never ends?") from None
     except Exception as exc:  # the student's bug, reported in words
         raise AssertionError(f"{name} raised {type(exc).__name__}: {exc} (on {what})") from None
+    except SystemExit as exc:  # sys.exit() or exit() in the student's code: a bug, not the end
+        raise AssertionError(f"{name} called sys.exit({exc.code!r}) (on {what}): return a value "
+                             "instead; exit() ends the whole program") from None
 
 
 def passed(message: str) -> None:
@@ -95,11 +100,27 @@ def passed(message: str) -> None:
 
 
 def _number(value, fn_name: str) -> float:
+    """``value`` as a float; an AssertionError naming ``fn_name`` if it is not one number."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise AssertionError(f"{fn_name} should return one number (a float), got "
+                             f"{type(value).__name__} {value!r}")
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise AssertionError(f"{fn_name} should return one number (a float), "
                              f"got {type(value).__name__}") from None
+
+
+def _whole_number(value, fn_name: str, what: str) -> int:
+    """``value`` as an int, if it is a finite whole number (7 or 7.0); else an AssertionError."""
+    try:
+        number = None if isinstance(value, (bool, np.bool_)) else _number(value, fn_name)
+    except AssertionError:
+        number = None
+    if number is None or not math.isfinite(number) or number != int(number):
+        shown = repr(value) if len(repr(value)) <= 60 else type(value).__name__
+        raise AssertionError(f"{fn_name} should return a whole number, got {shown} (on {what})")
+    return int(number)
 
 
 def _diagnose(got: float, expected: float, diagnoses, what: str, fallback: str) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 from ..gru import gru_forward, gru_step_forward, init_gru
 from ..recurrent import bidirectional, gru_layer, reverse_in_time
 from ..rnn import init_rnn, rnn_step_forward
-from ._common import call as _call, passed as _passed
+from ._common import _whole_number, call as _call, passed as _passed
 from ._common import rng as _rng
 
 _CLOSE = {"rtol": 1e-7, "atol": 1e-10}
@@ -48,14 +48,6 @@ def _with_hint(error: AssertionError, hint: str) -> AssertionError:
                                "must have shape")):
         return AssertionError(f"{text}. {hint}")
     return error
-
-
-def _count(got, name: str, what: str) -> int:
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer, float, np.floating)):
-        raise AssertionError(f"{name} should return a whole number, got {got!r} (on {what})")
-    if float(got) != int(got):
-        raise AssertionError(f"{name} should return a whole number, got {got!r} (on {what})")
-    return int(got)
 
 
 # ================================================================= a GRU step
@@ -320,7 +312,7 @@ def check_gru_param_count(gru_param_count) -> None:
     drawn = [int(n) for n in _rng(35).integers(2, 400, size=2)]     # new sizes when graded
     for n_x, n_h in [(10, 20), (64, 256), (300, 128), (1, 1), tuple(drawn)]:
         what = f"n_x = {n_x}, n_h = {n_h}"
-        got = _count(_call(gru_param_count, n_x, n_h, what=what), "gru_param_count", what)
+        got = _whole_number(_call(gru_param_count, n_x, n_h, what=what), "gru_param_count", what)
         expected = _gru_count(n_x, n_h)
         if got == expected:
             continue
@@ -367,7 +359,7 @@ def check_stack_param_count(stack_param_count) -> None:
              (16, [32], True), (16, [32, 32], True), (10, [8, 12, 6], True)]
     for n_x, sizes, bi in cases:
         what = f"n_x = {n_x}, sizes = {sizes}, bidirectional = {bi}"
-        got = _count(_call(stack_param_count, n_x, list(sizes), bi, what=what),
+        got = _whole_number(_call(stack_param_count, n_x, list(sizes), bi, what=what),
                      "stack_param_count", what)
         expected = _stack_count(n_x, sizes, bi)
         if got == expected:

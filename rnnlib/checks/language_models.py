@@ -46,7 +46,7 @@ def check_lm_param_count(lm_param_count) -> None:
             (expected - V * n_h + V * n_e if not tie else math.nan,
              "the output weights are (V, n_hidden): they read the hidden state, not the embedding"),
         ]
-        if got != int(got):
+        if not math.isfinite(got) or got != int(got):
             raise AssertionError(f"on {what}: a number of parameters is a whole number, got {got!r}")
         _diagnose(got, expected, diagnoses, what,
                   f"the model has {expected:,} parameters, got {int(got):,}")

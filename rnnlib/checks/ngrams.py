@@ -55,9 +55,13 @@ def check_bigram_mle(bigram_mle) -> None:
         extra = sorted(set(got) - set(expected))
         if extra:
             raise AssertionError(f"your dict has {extra[0]}, which never occurs in {what}")
+        for key, p in got.items():
+            if isinstance(p, (str, bytes, bool)) or not np.isscalar(p) or not np.isreal(p):
+                raise AssertionError(f"the value for {key} should be a probability (a float), "
+                                     f"got {type(p).__name__} {p!r}")
         totals = Counter()
         for (prev, _), p in got.items():
-            totals[prev] += p
+            totals[prev] += float(p)
         for prev, total in sorted(totals.items()):
             if not math.isclose(total, 1.0, abs_tol=1e-9):
                 hint = ("you may have divided by the number of all bigrams instead of c(prev)"

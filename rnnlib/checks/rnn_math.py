@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..rnn import init_rnn, rnn_step_forward
-from ._common import call as _call, passed as _passed
+from ._common import _whole_number, call as _call, passed as _passed
 from ._common import rng as _rng
 
 
@@ -57,7 +57,7 @@ def check_rnn_param_count(rnn_param_count) -> None:
     """Check ``rnn_param_count(n_x, n_h, n_y) -> int``: a simple RNN layer and its softmax output."""
     for n_x, n_h, n_y in [(10, 20, 30), (64, 256, 14147), (1, 1, 1)]:
         what = f"n_x={n_x}, n_h={n_h}, n_y={n_y}"
-        got = _call(rnn_param_count, n_x, n_h, n_y, what=what)
+        got = _whole_number(_call(rnn_param_count, n_x, n_h, n_y, what=what), "rnn_param_count", what)
         expected = n_h * (n_h + n_x + 1) + n_y * (n_h + 1)
         if got == expected:
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ._common import call as _call, passed as _passed
+from ._common import _number, call as _call, passed as _passed
 from ._common import rng as _rng
 
 
@@ -77,7 +77,9 @@ def check_clip_by_global_norm(clip_by_global_norm) -> None:
     grads = {k: v.copy() for k, v in original.items()}
     returned = _call(clip_by_global_norm, grads, 1.0, what="gradients of global norm "
                      f"{norm:.1f} and max_norm = 1")
-    if returned is None or not np.isclose(float(returned), norm, rtol=1e-9):
+    if returned is None:
+        raise AssertionError(f"return the global norm before clipping ({norm:.3f} here), got None")
+    if not np.isclose(_number(returned, "clip_by_global_norm"), norm, rtol=1e-9):
         raise AssertionError(f"return the global norm before clipping ({norm:.3f} here), got {returned!r}")
     if all(np.allclose(grads[k], original[k]) for k in grads):
         raise AssertionError("the gradients were not changed: scale the arrays in place "
