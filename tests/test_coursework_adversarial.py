@@ -119,7 +119,7 @@ def test_the_sandbox_sees_no_checkout_no_network_and_keeps_its_limits(tmp_path):
         probe = agent.run_cell(
             "import os, socket, rnnlib\n"
             f"print(os.path.exists({str(LAB)!r}), os.path.exists({str(ROOT / 'hidden_checks')!r}),"
-            f" os.path.exists({str(ROOT / 'rnnlib' / 'checks' / 'gated.py')!r}), os.listdir('.'),"
+            f" os.path.exists({str(ROOT / 'rnnlib' / 'checks' / 'lab09_grus_and_scan.py')!r}), os.listdir('.'),"
             " os.getpid() < 10)\n"
             "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    print('net')\n"
             "except OSError:\n    print('no net')\n"

@@ -131,3 +131,37 @@ def _diagnose(got: float, expected: float, diagnoses, what: str, fallback: str) 
         if math.isclose(got, wrong, rel_tol=1e-9):
             raise AssertionError(f"on {what}: {message}")
     raise AssertionError(f"on {what}: {fallback}")
+
+
+# ----------------------------------------------------------------- diagnosis, shared by the checkers
+_CLOSE = {"rtol": 1e-7, "atol": 1e-10}
+
+
+def _close(a, b) -> bool:
+    """Same shape and equal to rounding (the checkers' one notion of "right")."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.allclose(a, b, **_CLOSE))
+
+
+def _array(got, name: str, what: str) -> np.ndarray:
+    """The student's result as a float array, or an AssertionError that says what it was."""
+    if got is None:
+        raise AssertionError(f"{name} returned None (on {what}): did you forget `return`?")
+    if isinstance(got, tuple):
+        raise AssertionError(f"{name} returned a tuple of {len(got)} items (on {what}); return "
+                             "only the array")
+    try:
+        return np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{name} should return a numpy array, got {type(got).__name__} "
+                             f"(on {what})") from None
+
+
+def _with_hint(error: AssertionError, hint: str) -> AssertionError:
+    """Add ``hint`` to a shape error (matmul, concatenate, broadcast, rnnlib's own shape checks)
+    raised by the student's code; any other error is returned as it is."""
+    text = str(error)
+    if any(k in text for k in ("matmul", "shapes", "align", "dimension", "broadcast", "index",
+                               "must have shape")):
+        return AssertionError(f"{text}. {hint}")
+    return error

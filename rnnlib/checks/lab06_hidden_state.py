@@ -1,7 +1,6 @@
-"""Checkers about hidden states: the concatenated form of the recurrence, running it over a
-sequence, saturation of tanh (the lab on hidden-state activations), and, for the chapter on
-applications of RNNs, reading the state after the last real token and the temperature of a
-softmax used for sampling."""
+"""Checkers for the lab on hidden-state activations (6.1): the concatenated form of the
+recurrence, running it over a sequence, and the saturation of tanh.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +10,7 @@ from .. import ops
 from ..rnn import init_rnn, rnn_forward, rnn_step_forward
 from ._common import call as _call, passed as _passed
 from ._common import rng as _rng
-
-_CLOSE = {"rtol": 1e-7, "atol": 1e-10}
-
-
-def _close(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and bool(np.allclose(a, b, **_CLOSE))
-
-
-def _array(got, name: str, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        raise AssertionError(f"{name} should return a numpy array, got {type(got).__name__} "
-                             f"(on {what})") from None
-    if arr.ndim == 0 and got is None:
-        raise AssertionError(f"{name} returned None (on {what}): did you forget `return`?")
-    return arr
-
-
-def _shape_hint(error: AssertionError, hint: str) -> AssertionError:
-    """Add ``hint`` to a reported shape error (matmul / concatenate) of the student's code."""
-    text = str(error)
-    if any(k in text for k in ("matmul", "shapes", "align", "dimension", "broadcast")):
-        return AssertionError(f"{text}. {hint}")
-    return error
+from ._common import _CLOSE, _array, _close, _with_hint
 
 
 # ----------------------------------------------------------------- W_h = [W_hh | W_hx]
@@ -54,7 +28,7 @@ def check_concatenate_weights(concatenate_weights) -> None:
         try:
             got = _call(concatenate_weights, W_hh.copy(), W_hx.copy(), what=what)
         except AssertionError as error:
-            raise _shape_hint(error, "The blocks go side by side: the rows of W_hh and W_hx "
+            raise _with_hint(error, "The blocks go side by side: the rows of W_hh and W_hx "
                                      "are the n_h hidden units, so join them along axis=1") from None
         got = _array(got, "concatenate_weights", what)
         expected = np.concatenate([W_hh, W_hx], axis=1)
@@ -98,7 +72,7 @@ def check_rnn_step_concat(rnn_step_concat) -> None:
     try:
         got = _call(rnn_step_concat, x.copy(), h_prev.copy(), W_h.copy(), b_h.copy(), what=what)
     except AssertionError as error:
-        raise _shape_hint(error, "Stack each row as [h_prev, x] with np.concatenate(..., axis=1), "
+        raise _with_hint(error, "Stack each row as [h_prev, x] with np.concatenate(..., axis=1), "
                                  "shape (batch, n_h + n_x), then multiply by W_h.T") from None
     got = _array(got, "rnn_step_concat", what)
     z = h_prev @ W_hh.T + x @ W_hx.T + b_h
@@ -225,90 +199,3 @@ def check_saturation(saturation_fraction) -> None:
         raise AssertionError(f"the fraction is wrong on {what}: it should be the share of all "
                              "entries with |h| > threshold, a number in [0, 1]")
     _passed("the fraction of entries with |h| above the threshold, both signs.")
-
-
-# ----------------------------------------------------------------- the last real state
-def check_last_real_state(last_real_state) -> None:
-    """Check ``last_real_state(hs, mask) -> h_last``: the state after each sequence's last real token.
-
-    ``hs`` is ``(batch, T, n_h)``, ``mask`` ``(batch, T)`` bool with the real tokens first
-    (right padding); ``h_last[b]`` is ``hs[b, T_b - 1]`` with ``T_b = mask[b].sum()``.
-    """
-    rng = _rng(25)
-    for lengths, T in [([5, 3, 1, 4], 6), ([6, 2, 6], 6)]:    # no full row, then full rows
-        hs = rng.normal(size=(len(lengths), T, 3))
-        mask = np.arange(T)[None, :] < np.array(lengths)[:, None]
-        what = f"sequences of lengths {lengths} padded to T = {T}"
-        try:
-            got = _call(last_real_state, hs.copy(), mask.copy(), what=what)
-        except AssertionError as error:
-            if "out of bounds" in str(error):
-                raise AssertionError(f"{error}. A sequence of T_b real tokens has its last one at "
-                                     "index T_b - 1 (off by one)") from None
-            raise
-        got = _array(got, "last_real_state", what)
-        idx = np.array(lengths)
-        expected = hs[np.arange(len(lengths)), idx - 1]
-        if _close(got, expected):
-            continue
-        if got.shape != expected.shape:
-            raise AssertionError(f"the result should have shape (batch, n_h) = {expected.shape}, "
-                                 f"got {got.shape}")
-        diagnoses = [
-            (hs[:, -1], "you took hs[:, -1], the state after the padding: for a short sequence the "
-                        "RNN has read pad tokens since its last real one"),
-            (hs[np.arange(len(lengths)), np.minimum(idx, T - 1)],
-             "off by one: the last real token of a sequence of T_b tokens is at index T_b - 1"),
-            (hs[:, 0], "you took the first state, hs[:, 0]; the last real one is at T_b - 1"),
-            ((hs * mask[..., None]).sum(1) / mask.sum(1, keepdims=True),
-             "you averaged the real states (mean pooling); take the last real one"),
-        ]
-        for wrong, message in diagnoses:
-            if _close(got, wrong):
-                raise AssertionError(f"{message} ({what})")
-        raise AssertionError(f"wrong values on {what}: row b should be hs[b, mask[b].sum() - 1]")
-    _passed("the state after each sequence's last real token, whatever the padding.")
-
-
-# ----------------------------------------------------------------- temperature
-def check_temperature_softmax(temperature_softmax) -> None:
-    """Check ``temperature_softmax(logits, temperature) -> probs``: softmax(z / T) by rows.
-
-    ``logits`` is ``(batch, V)``; each row of the result is a distribution over the ``V``
-    tokens; it must stay finite for large logits and small temperatures.
-    """
-    rng = _rng(26)
-    logits = rng.normal(scale=2.0, size=(3, 6))
-    for tau in (1.0, 0.5, 2.0):
-        what = f"logits of shape {logits.shape}, temperature={tau}"
-        got = _array(_call(temperature_softmax, logits.copy(), tau, what=what),
-                     "temperature_softmax", what)
-        expected = ops.softmax(logits / tau, axis=-1)
-        if _close(got, expected):
-            continue
-        if got.shape != expected.shape:
-            raise AssertionError(f"the result should have the shape of logits {expected.shape}, "
-                                 f"got {got.shape}")
-        diagnoses = [
-            (ops.softmax(logits * tau, axis=-1), "you multiplied the logits by the temperature; "
-                                                  "divide them: a low temperature sharpens"),
-            (ops.softmax(logits, axis=-1), "the temperature has no effect: divide the logits by it"),
-            (np.exp(logits / tau), "the rows do not sum to 1: normalise by the sum over the tokens"),
-            (ops.softmax(logits / tau, axis=0), "you normalised over the batch (axis 0); each row, a "
-                                                "distribution over the tokens, must sum to 1"),
-            (ops.softmax(logits, axis=-1) ** (1 / tau), "p ** (1 / temperature) must be "
-                                                        "renormalised so each row sums to 1"),
-        ]
-        for wrong, message in diagnoses:
-            if _close(got, wrong):
-                raise AssertionError(f"{message} (on {what})")
-        raise AssertionError(f"wrong probabilities on {what}: exp(z / T) / sum(exp(z / T)) by rows")
-    big = np.array([[50.0, 49.0, 10.0], [-30.0, 0.0, 30.0]])
-    with np.errstate(all="ignore"):
-        got = _array(_call(temperature_softmax, big.copy(), 0.05, what="logits up to 50 and "
-                           "temperature 0.05"), "temperature_softmax", "large logits")
-    if not (np.all(np.isfinite(got)) and _close(got, ops.softmax(big / 0.05, axis=-1))):
-        raise AssertionError("with logits up to 50 and temperature 0.05 (z / T up to 1000) your "
-                             "result is wrong or not finite: subtract each row's maximum of z / T "
-                             "before exp")
-    _passed("softmax(logits / temperature) by rows, stable for large logits.")

@@ -28,7 +28,7 @@ __all__ = ["check_build_vocab", "check_max_length", "check_pad_truncate", "check
 _PAD, _UNK = "<pad>", "<unk>"
 
 
-def _array(value, name: str) -> np.ndarray:
+def _numpy_array(value, name: str) -> np.ndarray:
     if isinstance(value, (list, tuple)):
         raise AssertionError(f"{name} should be a numpy array, got a {type(value).__name__}; "
                              "build it with numpy (np.array, np.zeros, ...)")
@@ -43,7 +43,7 @@ def _shape(arr: np.ndarray, name: str, shape, hint: str = "") -> None:
                              + (f": {hint}" if hint else ""))
 
 
-def _with_hint(exc: AssertionError, hint: str) -> AssertionError:
+def _append_hint(exc: AssertionError, hint: str) -> AssertionError:
     return AssertionError(f"{exc} -- {hint}")
 
 
@@ -208,7 +208,7 @@ def check_pad_truncate(pad_truncate) -> None:
                                  "padding to them?); build new rows and leave the input alone")
         if not (isinstance(got, tuple) and len(got) == 2):
             raise AssertionError("pad_truncate should return a tuple (ids, mask)")
-        ids, mask = _array(got[0], "ids"), _array(got[1], "mask")
+        ids, mask = _numpy_array(got[0], "ids"), _numpy_array(got[1], "mask")
         longest = max(map(len, lists))
         if ids.shape == (len(lists), longest) and longest != max_len:
             raise AssertionError(f"ids has shape {ids.shape}: its width is the longest list, but every "
@@ -264,7 +264,7 @@ def check_relu(relu) -> None:
         raise AssertionError(f"relu returned shape {np.shape(got)} instead of {z.shape}: np.max reduces "
                              "an array to its largest value (along an axis); the element-wise "
                              "maximum with 0 is np.maximum(z, 0)")
-    got = _array(got, "relu(z)")
+    got = _numpy_array(got, "relu(z)")
     _shape(got, "relu(z)", z.shape, "relu works element-wise and keeps the shape")
     if got.dtype == bool:
         raise AssertionError("relu returned booleans (the mask z > 0); return the values max(z, 0)")
@@ -280,12 +280,12 @@ def check_relu(relu) -> None:
         raise AssertionError("relu should return z where z > 0 and 0 elsewhere; some values differ")
     big = np.full((4, 5, 6), -1.0)
     big[1, 2, 3] = 2.5
-    got = _array(_call(relu, big.copy(), what="a (4, 5, 6) array"), "relu(z)")
+    got = _numpy_array(_call(relu, big.copy(), what="a (4, 5, 6) array"), "relu(z)")
     _shape(got, "relu(z) on a (4, 5, 6) array", big.shape, "relu must work for any shape")
     if not np.allclose(got, np.maximum(big, 0)):
         raise AssertionError("relu is wrong on a 3-D array: it must work element-wise for any shape")
     drawn = _rng(23).normal(size=(3, 4))                 # new values when graded
-    got = _array(_call(relu, drawn.copy(), what="a (3, 4) array of random values"), "relu(z)")
+    got = _numpy_array(_call(relu, drawn.copy(), what="a (3, 4) array of random values"), "relu(z)")
     if got.shape != drawn.shape or not np.allclose(got, np.maximum(drawn, 0)):
         raise AssertionError("relu is wrong on a (3, 4) array of random values: it should return z "
                              "where z > 0 and 0 elsewhere")
@@ -310,9 +310,9 @@ def check_dense_forward(dense_forward_fn) -> None:
             got = _call(dense_forward_fn, x.copy(), W.copy(), b.copy(), what=what)
         except AssertionError as exc:
             if any(s in str(exc) for s in ("matmul", "shapes", "align", "broadcast")):
-                raise _with_hint(exc, hint) from None
+                raise _append_hint(exc, hint) from None
             raise
-        got = _array(got, "dense_forward(x, W, b)")
+        got = _numpy_array(got, "dense_forward(x, W, b)")
         expected = x @ W.T + b
         if got.shape == (n_out, batch) and batch != n_out:
             raise AssertionError(f"the output has shape {got.shape}, one column per example: the "
@@ -351,7 +351,7 @@ def check_mean_pool(mean_pool) -> None:
     batch, time, dim = x.shape
     what = f"x of shape {x.shape} and a mask with {lengths.tolist()} real tokens per row"
     got = _call(mean_pool, x.copy(), mask.copy(), what=what)
-    got = _array(got, "mean_pool(x, mask)")
+    got = _numpy_array(got, "mean_pool(x, mask)")
     if got.shape == (time, dim):
         raise AssertionError(f"the output has shape {got.shape}: you averaged over the batch (axis 0); "
                              "average over time (axis 1) to get one vector per example")
@@ -436,9 +436,9 @@ def check_classifier_forward(classifier_forward) -> None:
             got = _call(classifier_forward, copy, ids.copy(), mask.copy(), what=what)
         except AssertionError as exc:
             if any(s in str(exc) for s in ("matmul", "shapes", "align")):
-                raise _with_hint(exc, hint) from None
+                raise _append_hint(exc, hint) from None
             raise
-        got = _array(got, "classifier_forward(params, ids, mask)")
+        got = _numpy_array(got, "classifier_forward(params, ids, mask)")
         batch = ids.shape[0]
         if got.shape == (batch, 1):
             raise AssertionError(f"the output has shape {got.shape}; return one probability per "
@@ -631,7 +631,7 @@ def check_evaluate(evaluate) -> None:
     accuracy, confusion = got
     if not isinstance(accuracy, (float, np.floating)) or isinstance(accuracy, bool):
         raise AssertionError(f"accuracy should be a float, got {type(accuracy).__name__}")
-    confusion = _array(confusion, "confusion")
+    confusion = _numpy_array(confusion, "confusion")
     _shape(confusion, "confusion", (2, 2), "rows are the true class, columns the predicted class")
     if math.isclose(accuracy, 100 * acc):
         raise AssertionError("accuracy should be a share in [0, 1], not a percentage")
