@@ -29,7 +29,8 @@ import numpy as np
 from rnnlib.gru import gru_backward, gru_forward
 from rnnlib.language_model import (LMConfig, fused_cross_entropy, init_language_model,
                                    initial_states, lm_loss_and_grads)
-from rnnlib.layers import count_params, embedding_backward, embedding_forward
+from rnnlib.layers import embedding_backward, embedding_forward
+from rnnlib.params import count_params
 from rnnlib.optim import Adam, clip_grad_norm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -50,7 +50,7 @@ import numpy as np
 
 from rnnlib.language_model import (LMConfig, fused_cross_entropy, init_language_model,
                                    lm_forward, lm_loss_and_grads)
-from rnnlib.layers import count_params, flatten_params
+from rnnlib.params import count_params, flatten_params
 from rnnlib.lm_data import load_corpus
 from rnnlib.optim import Adam, clip_grad_norm
 from rnnlib.train import stream_batches

@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .layers import flatten_params
+from .params import flatten_params
 
 __all__ = ["numerical_gradient", "relative_error", "check_gradients", "check_layer_gradients"]
 

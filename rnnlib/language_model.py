@@ -48,7 +48,9 @@ from typing import NamedTuple
 import numpy as np
 
 from .gru import init_gru
-from .layers import (EmbeddingCache, dropout_backward, dropout_forward, embedding_backward, embedding_forward, flatten_params, init_dense, init_embedding)
+from .layers import (EmbeddingCache, dropout_backward, dropout_forward, embedding_backward,
+                     embedding_forward, init_dense, init_embedding)
+from .params import flatten_params
 from .recurrent import Layer, gru_layer, rnn_layer
 from .rnn import init_rnn
 from .validate import check_mask, check_rng, positive_int

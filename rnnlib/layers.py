@@ -13,7 +13,7 @@ Conventions (see the API reference): data is batch-first; weights are shaped lik
 ``W`` is ``(out, in)``, so code reads ``x @ W.T + b``; float64 by default and dtype preserved;
 randomness only through an explicit ``rng``. Parameters are plain dicts of arrays, possibly
 nested (``{"embed": {"E": ...}, "dense1": {"W": ..., "b": ...}}``);
-:func:`flatten_params` and :func:`count_params` walk such trees.
+:mod:`rnnlib.params` walks such trees.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from .validate import (DIVERGED, as_float, check_cache, check_finite, check_ids,
 __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_backward",
            "embedding_forward", "embedding_backward", "mean_pool_forward", "mean_pool_backward",
            "dropout_forward", "dropout_backward", "init_dense", "init_embedding", "init_orthogonal",
-           "count_params", "flatten_params", "cast_params", "ACTIVATIONS",
+           "ACTIVATIONS",
            "DenseCache", "ActivationCache", "EmbeddingCache", "MeanPoolCache", "DropoutCache"]
 
 # ----------------------------------------------------------------- dense
@@ -478,48 +478,3 @@ def init_embedding(vocab_size: int, dim: int, rng: np.random.Generator, dtype=np
     if not is_number(std) or std <= 0:
         raise ValueError(f"std must be a number > 0, got {std!r}")
     return {"E": (std * rng.standard_normal((vocab_size, dim))).astype(dt)}
-
-
-# ----------------------------------------------------------------- parameter trees
-def flatten_params(params: dict, name: str = "params") -> dict:
-    """A flat view of a (possibly nested) dict of arrays, keys joined with ``"/"``.
-
-    ``{"dense1": {"W": W, "b": b}, "embed": {"E": E}}`` becomes
-    ``{"dense1/W": W, "dense1/b": b, "embed/E": E}``. The values are the same array objects,
-    not copies, so updating them in place updates the tree (this is how the optimisers work).
-
-    Keys must be strings without ``"/"``, so that flattening is unambiguous.
-    """
-    if not isinstance(params, dict):
-        raise TypeError(f"{name} must be a dict of arrays (possibly nested), "
-                        f"got {type(params).__name__}")
-    flat = {}
-
-    def walk(tree, prefix):
-        for key, value in tree.items():
-            if not isinstance(key, str) or "/" in key:
-                raise ValueError(f"keys of {name} must be str without '/', got {key!r}"
-                                 + (f" under {prefix[:-1]!r}" if prefix else ""))
-            if isinstance(value, dict):
-                walk(value, f"{prefix}{key}/")
-            elif isinstance(value, np.ndarray):
-                flat[prefix + key] = value
-            else:
-                raise TypeError(f"{name}[{prefix + key!r}] must be an ndarray or a dict, "
-                                f"got {type(value).__name__}")
-
-    walk(params, "")
-    return flat
-
-
-def cast_params(params: dict, dtype) -> dict:
-    """A copy of a (possibly nested) dict of arrays with every array converted to ``dtype``,
-    e.g. float32 weights to float16 for storage, and back."""
-    flatten_params(params)                      # the same checks: str keys, arrays or dicts
-    return {k: cast_params(v, dtype) if isinstance(v, dict) else v.astype(dtype)
-            for k, v in params.items()}
-
-
-def count_params(params: dict) -> int:
-    """Number of scalar parameters in a (possibly nested) dict of arrays."""
-    return sum(int(p.size) for p in flatten_params(params).values())

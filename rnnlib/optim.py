@@ -3,7 +3,7 @@ r"""Optimisers that update parameters in place: SGD (with momentum), Adam; gradi
 Parameters and gradients are dicts of arrays with the same keys, possibly nested
 (``{"dense1": {"W": ..., "b": ...}}``). Nested dicts are handled by *flattening*: the
 optimiser sees the keys ``"dense1/W"``, ``"dense1/b"`` (see
-:func:`rnnlib.layers.flatten_params`), keeps its state (velocity, moments) under those keys
+:func:`rnnlib.params.flatten_params`), keeps its state (velocity, moments) under those keys
 in ``.state``, and writes the updates into the original arrays. Every ``step`` checks that
 the two trees have the same keys and shapes, and that no gradient is NaN or inf: a bad
 gradient stops training at once instead of quietly turning every weight into NaN.
@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .layers import flatten_params
+from .params import flatten_params
 
 __all__ = ["SGD", "Adam", "clip_grad_norm"]
 

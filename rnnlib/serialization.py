@@ -36,7 +36,7 @@ import numpy as np
 
 from . import __version__
 from .language_model import LMConfig, _check_config, check_params, param_shapes
-from .layers import cast_params
+from .params import cast_params
 from .text import Vocab
 
 __all__ = ["save_model", "load_model", "FORMAT", "FORMAT_VERSION"]

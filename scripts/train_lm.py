@@ -25,7 +25,7 @@ import numpy as np
 
 from rnnlib import __version__
 from rnnlib.language_model import LMConfig, init_language_model
-from rnnlib.layers import cast_params, count_params
+from rnnlib.params import cast_params, count_params
 from rnnlib.lm_data import (EVAL_ROW_LENGTH, LEVELS, SPLITS, document_batch, evaluate_documents,
                             load_corpus)
 from rnnlib.serialization import load_model, save_model

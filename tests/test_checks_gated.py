@@ -6,7 +6,7 @@ import pytest
 
 from rnnlib import checks
 from rnnlib.gru import gru_forward, gru_param_count, gru_step_forward, init_gru
-from rnnlib.layers import count_params
+from rnnlib.params import count_params
 from rnnlib.recurrent import reverse_in_time
 from rnnlib.scan import scan
 

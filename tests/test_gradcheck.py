@@ -8,9 +8,11 @@ import pytest
 
 from rnnlib.gradcheck import (check_gradients, check_layer_gradients, numerical_gradient,
                               relative_error)
-from rnnlib.layers import (activation_backward, activation_forward, count_params,
-                           dense_backward, dense_forward, embedding_backward, embedding_forward,
-                           init_dense, init_embedding, mean_pool_backward, mean_pool_forward)
+from rnnlib.layers import (activation_backward, activation_forward, dense_backward, dense_forward,
+                           embedding_backward, embedding_forward,
+                           init_dense, init_embedding,
+                           mean_pool_backward, mean_pool_forward)
+from rnnlib.params import count_params
 from rnnlib.losses import binary_cross_entropy_with_logits
 from rnnlib.ops import tanh_grad_from_output
 from rnnlib.optim import Adam

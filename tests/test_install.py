@@ -86,7 +86,7 @@ def test_the_install_cell_installs_the_release_and_chapter_12_loads_its_models(c
         textwrap.dedent("""
             from pathlib import Path
             import rnnlib
-            from rnnlib.layers import count_params
+            from rnnlib.params import count_params
             assert Path(MODELS).is_relative_to(Path(rnnlib.__file__).parent), MODELS
             for name in names:
                 params, config, vocab, _ = load_model(MODELS / name, dtype="float32")

@@ -8,10 +8,12 @@ import pytest
 
 from rnnlib.gradcheck import check_layer_gradients
 from rnnlib.layers import (ACTIVATIONS, ActivationCache, DenseCache, activation_backward,
-                           activation_forward, count_params, dense_backward, dense_forward,
-                           dropout_backward, dropout_forward, embedding_backward,
-                           embedding_forward, flatten_params, init_dense, init_embedding,
+                           activation_forward, dense_backward,
+                           dense_forward, dropout_backward,
+                           dropout_forward, embedding_backward,
+                           embedding_forward, init_dense, init_embedding,
                            mean_pool_backward, mean_pool_forward)
+from rnnlib.params import count_params, flatten_params
 
 TOL = 1e-7
 
@@ -311,7 +313,7 @@ def test_count_and_flatten_nested_params():
 
 
 def test_cast_params_copies_every_array_of_a_nested_tree():
-    from rnnlib.layers import cast_params
+    from rnnlib.params import cast_params
     params = {"embed": {"E": np.ones((2, 3))}, "layers": {"0": {"W": np.zeros(4)}}}
     half = cast_params(params, np.float16)
     assert half["embed"]["E"].dtype == half["layers"]["0"]["W"].dtype == np.float16

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnlib.layers import flatten_params
+from rnnlib.params import flatten_params
 from rnnlib.lm_data import EVAL_ROW_LENGTH, document_batch, evaluate_documents, load_corpus
 from rnnlib.ngram import NGramLM
 from rnnlib.serialization import load_model

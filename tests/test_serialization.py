@@ -9,7 +9,7 @@ import pytest
 
 import rnnlib
 from rnnlib.language_model import LMConfig, init_language_model
-from rnnlib.layers import cast_params, flatten_params
+from rnnlib.params import cast_params, flatten_params
 from rnnlib.serialization import load_model, save_model
 from rnnlib.text import Vocab
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnnlib.language_model import LMConfig, init_language_model, lm_forward
-from rnnlib.layers import flatten_params
+from rnnlib.params import flatten_params
 from rnnlib.train import (History, evaluate_language_model, n_stream_batches, stream_batches,
                           train_language_model)
 
