@@ -8,7 +8,7 @@ fused softmax cross-entropy, backward), gradient clipping and an Adam update.
 The parts are also timed separately, on the same data:
 
 - the **output layer**: the ``(1024, 256) @ (256, 14147)`` logits product, the fused
-  log-softmax/cross-entropy/gradient of :func:`rnnlib.language_model.fused_cross_entropy`,
+  log-softmax/cross-entropy/gradient of :func:`rnnlib.losses.fused_cross_entropy`,
   and the two backward products (weights and states);
 - the **recurrence**: embedding lookup, GRU forward and backward, embedding gradient;
 - the **optimiser**: clipping and Adam over the 5.3 million parameters;
@@ -27,8 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from rnnlib.gru import gru_backward, gru_forward
-from rnnlib.language_model import (LMConfig, fused_cross_entropy, init_language_model,
-                                   initial_states, lm_loss_and_grads)
+from rnnlib.language_model import (LMConfig, init_language_model, initial_states,
+                                   lm_loss_and_grads)
+from rnnlib.losses import fused_cross_entropy
 from rnnlib.layers import embedding_backward, embedding_forward
 from rnnlib.params import count_params
 from rnnlib.optim import Adam, clip_grad_norm

@@ -48,8 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnlib.language_model import (LMConfig, fused_cross_entropy, init_language_model,
-                                   lm_forward, lm_loss_and_grads)
+from rnnlib.language_model import LMConfig, init_language_model, lm_forward, lm_loss_and_grads
+from rnnlib.losses import fused_cross_entropy
 from rnnlib.params import count_params, flatten_params
 from rnnlib.lm_data import load_corpus
 from rnnlib.optim import Adam, clip_grad_norm

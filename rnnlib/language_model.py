@@ -32,7 +32,7 @@ word, as input or as target, trains the same row. It needs ``n_embed == n_hidden
 **The output layer dominates the cost** of a word-level model: with :math:`V \approx 14\,000`
 words it is a :math:`(B T) \times n_h` by :math:`n_h \times V` product, far larger than anything
 in the recurrence. So it is written for speed: one matrix product over all :math:`B \times T`
-positions (flattened, not a loop over time), and :func:`fused_cross_entropy` computes the
+positions (flattened, not a loop over time), and :func:`rnnlib.losses.fused_cross_entropy` computes the
 log-softmax, the cross-entropy and its gradient
 :math:`(\operatorname{softmax}(z) - \mathrm{onehot}(y)) / N` in a few in-place passes over
 the logits, without materialising a one-hot matrix or a second ``(B T, V)`` array. In float32
@@ -50,14 +50,15 @@ import numpy as np
 from .gru import init_gru
 from .layers import (EmbeddingCache, dropout_backward, dropout_forward, embedding_backward,
                      embedding_forward, init_dense, init_embedding)
+from .losses import fused_cross_entropy
 from .params import flatten_params
 from .recurrent import Layer, gru_layer, rnn_layer
 from .rnn import init_rnn
-from .validate import check_mask, check_rng, positive_int
+from .validate import check_rng, positive_int
 
 __all__ = ["LMConfig", "LMCache", "init_language_model", "initial_states", "param_shapes",
            "check_params", "lm_forward", "lm_backward", "lm_loss_and_grads",
-           "fused_cross_entropy", "sum_nll", "CELLS"]
+           "CELLS"]
 
 #: The recurrent cells a language model can use.
 CELLS = ("rnn", "gru")
@@ -411,117 +412,11 @@ def lm_backward(dlogits, cache: LMCache) -> dict:
     return {"embed": grads_embed, "layers": grads_layers, "out": grads_out}
 
 
-# ----------------------------------------------------------------- the fused output loss
-def _targets_and_weights(logits2, targets, mask, shape):
-    t = np.asarray(targets)
-    if t.shape != shape:
-        raise ValueError(f"targets must have shape {shape} (the logits' shape without the "
-                         f"vocabulary axis), got {t.shape}")
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"targets must be integer token ids, got dtype {t.dtype}")
-    m = None if mask is None else check_mask(mask, shape, "mask")
-    V = logits2.shape[1]
-    t = t.reshape(-1)
-    if m is None:
-        n_real = t.size
-        bad = (t < 0) | (t >= V)
-    else:
-        m = m.reshape(-1)
-        n_real = int(m.sum())
-        bad = m & ((t < 0) | (t >= V))
-        t = np.where(m, t, 0)          # masked targets may be anything
-    if n_real == 0:
-        raise ValueError("mask has no real (True) position: the mean over zero tokens is undefined")
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"targets must be in [0, V) = [0, {V}) at real positions, got "
-                         f"{int(np.asarray(targets).reshape(-1)[i])} at flat index {i}")
-    return t, m, n_real
-
-
-def _logits2(logits):
-    z = np.asarray(logits)
-    if z.dtype.kind != "f" or z.ndim < 2:
-        raise TypeError(f"logits must be a floating ndarray of shape (..., V), got dtype "
-                        f"{z.dtype} and shape {z.shape}")
-    return z, z.reshape(-1, z.shape[-1])
-
-
-def fused_cross_entropy(logits, targets, mask=None, *, overwrite: bool = False):
-    r"""Log-softmax, mean cross-entropy over the real tokens and its gradient, fused.
-
-    For each position :math:`n` with logits :math:`z_n`, target :math:`y_n`, mask :math:`m_n`
-    and :math:`N = \sum_n m_n`:
-
-    .. math::
-
-        L = \frac1N \sum_n m_n \Big(\log \sum_j e^{z_{nj} - c_n} + c_n - z_{n y_n}\Big),
-        \qquad c_n = \max_j z_{nj},
-
-        \frac{\partial L}{\partial z_n} = \frac{m_n}{N}\big(\operatorname{softmax}(z_n)
-            - \mathrm{onehot}(y_n)\big)
-
-    the same numbers as :func:`rnnlib.losses.softmax_cross_entropy`, computed in place: shift
-    by the row maximum, exponentiate, sum, scale each row by :math:`m_n / (N s_n)`, subtract
-    :math:`m_n/N` at the target. No one-hot matrix and no array of the logits' size besides the
-    gradient itself (a copy of the logits or, with ``overwrite=True``, their own memory). The
-    loss is accumulated in float64.
-
-    Parameters
-    ----------
-    logits : ndarray, shape (..., V), floating
-    targets : array_like of int, shape (...)
-    mask : array_like of bool, shape (...), optional
-    overwrite : bool
-        Reuse ``logits``' memory for the gradient (``logits`` is destroyed).
-
-    Returns
-    -------
-    loss : float
-    dlogits : ndarray, shape and dtype of ``logits``
-    """
-    z, z2 = _logits2(logits)
-    t, m, n_real = _targets_and_weights(z2, targets, mask, z.shape[:-1])
-    g = z2 if overwrite else z2.copy()
-    rows = np.arange(g.shape[0])
-    g -= g.max(axis=1, keepdims=True)
-    z_target = g[rows, t].astype(np.float64)
-    np.exp(g, out=g)
-    s = g.sum(axis=1, keepdims=True)
-    nll = np.log(s[:, 0].astype(np.float64)) - z_target
-    if not np.isfinite(nll).all():
-        raise ValueError("logits must be finite, got NaN or inf (the model has probably diverged)")
-    w = np.full(g.shape[0], 1.0 / n_real) if m is None else m / n_real   # float64 weights
-    loss = float(nll @ w)
-    g *= (w[:, None] / s).astype(g.dtype)
-    g[rows, t] -= w.astype(g.dtype)
-    return loss, g.reshape(z.shape)
-
-
-def sum_nll(logits, targets, mask=None) -> tuple[float, int]:
-    r"""Total negative log-likelihood :math:`\sum_n m_n (-\log \operatorname{softmax}(z_n)_{y_n})`
-    in nats (float64) and the number of real tokens, for evaluation (no gradient).
-
-    Feed the pair to :meth:`rnnlib.metrics.StreamingPerplexity.add` as ``(total / n, n)``.
-    """
-    z, z2 = _logits2(logits)
-    t, m, n_real = _targets_and_weights(z2, targets, mask, z.shape[:-1])
-    c = z2.max(axis=1, keepdims=True)
-    s = np.exp(z2 - c).sum(axis=1)
-    nll = (np.log(s.astype(np.float64)) + c[:, 0] - z2[np.arange(z2.shape[0]), t])
-    if m is not None:
-        nll = nll[m]
-    total = float(nll.sum())
-    if not np.isfinite(total):
-        raise ValueError("logits must be finite, got NaN or inf (the model has probably diverged)")
-    return total, n_real
-
-
 def lm_loss_and_grads(params: dict, inputs, targets, mask, h0s, config: LMConfig,
                       rng: np.random.Generator | None = None, train: bool = True):
     """Mean cross-entropy (nats per real token) of one batch, its gradients and the final states.
 
-    :func:`lm_forward`, then :func:`fused_cross_entropy` (in place on the logits), then
+    :func:`lm_forward`, then :func:`rnnlib.losses.fused_cross_entropy` (in place on the logits), then
     :func:`lm_backward`.
 
     Parameters

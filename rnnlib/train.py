@@ -24,7 +24,8 @@ import numpy as np
 from tqdm import tqdm
 
 from .language_model import (LMConfig, _check_config, check_params, initial_states,
-                             lm_forward, lm_loss_and_grads, sum_nll)
+                             lm_forward, lm_loss_and_grads)
+from .losses import sum_nll
 from .metrics import StreamingPerplexity
 from .optim import Adam, clip_grad_norm
 from .validate import check_rng

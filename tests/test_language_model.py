@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from rnnlib.gradcheck import check_gradients
-from rnnlib.language_model import (LMConfig, check_params, fused_cross_entropy,
-                                   init_language_model, initial_states, lm_backward, lm_forward,
-                                   lm_loss_and_grads, param_shapes, sum_nll)
+from rnnlib.language_model import (LMConfig, check_params, init_language_model, initial_states,
+                                   lm_backward, lm_forward, lm_loss_and_grads, param_shapes)
+from rnnlib.losses import fused_cross_entropy, sum_nll
 from rnnlib.params import count_params
 from rnnlib.losses import softmax_cross_entropy
 
