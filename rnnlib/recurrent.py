@@ -2,8 +2,9 @@ r"""Recurrent layers as values, and the two ways of combining them: stacking and
 
 Every recurrent layer in ``rnnlib`` has the same interface,
 
-- ``forward(x, h0, params) -> (hs, cache)`` with ``x`` of shape ``(batch, T, n_in)`` and
-  ``hs`` of shape ``(batch, T, n_out)``;
+- ``forward(x, h0, params, lengths=None) -> (hs, cache)`` with ``x`` of shape
+  ``(batch, T, n_in)`` and ``hs`` of shape ``(batch, T, n_out)``; ``lengths`` (one per
+  sequence, for right-padded batches) is data of the call, like ``x``;
 - ``backward(dhs, cache) -> (dx, dh0, grads)``,
 
 so a :class:`Layer` is just that pair. :func:`bidirectional` turns a layer into a layer that
@@ -14,7 +15,6 @@ a stack of bidirectional GRUs is ``stacked([bidirectional(gru_layer()), ...])``.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -27,20 +27,27 @@ __all__ = ["Layer", "rnn_layer", "gru_layer", "bidirectional", "stacked", "rever
 
 
 class Layer(NamedTuple):
-    """A recurrent layer: ``forward(x, h0, params)`` and ``backward(dhs, cache)``."""
+    """A recurrent layer: ``forward(x, h0, params, lengths=None)`` and ``backward(dhs, cache)``."""
 
     forward: Callable
     backward: Callable
 
 
+# A layer that reads left to right needs no lengths: right padding comes after every real
+# token, so it cannot change a real position's state (what it does to the padded positions is
+# masked by whatever reads them).
 def rnn_layer(activation: str = "tanh") -> Layer:
     """The simple RNN of :mod:`rnnlib.rnn` as a :class:`Layer`."""
-    return Layer(functools.partial(rnn_forward, activation=activation), rnn_backward)
+    def forward(x, h0, params, lengths=None):
+        return rnn_forward(x, h0, params, activation)
+    return Layer(forward, rnn_backward)
 
 
 def gru_layer(reset_after: bool = False) -> Layer:
     """The GRU of :mod:`rnnlib.gru` as a :class:`Layer`."""
-    return Layer(functools.partial(gru_forward, reset_after=reset_after), gru_backward)
+    def forward(x, h0, params, lengths=None):
+        return gru_forward(x, h0, params, reset_after)
+    return Layer(forward, gru_backward)
 
 
 def reverse_in_time(x: np.ndarray, lengths=None) -> np.ndarray:
@@ -72,7 +79,7 @@ class _BidirectionalCache(NamedTuple):
     lengths: np.ndarray | None
 
 
-def bidirectional(layer: Layer, lengths=None) -> Layer:
+def bidirectional(layer: Layer) -> Layer:
     r"""A layer that runs ``layer`` forwards and a copy backwards in time (Schuster and Paliwal 1997).
 
     .. math:: \overrightarrow{h}^{\langle t \rangle} = f(\overrightarrow{h}^{\langle t-1 \rangle}, x^{\langle t \rangle}),
@@ -81,11 +88,12 @@ def bidirectional(layer: Layer, lengths=None) -> Layer:
 
     The new layer's ``params`` is ``{"fwd": ..., "bwd": ...}`` (two independent parameter
     sets of ``layer``), its ``h0`` is the two initial states side by side, ``(batch, 2 n_h)``,
-    and its states are ``(batch, T, 2 n_h)``. ``lengths`` (one per sequence, for right-padded
-    batches) makes the backward direction start at each sequence's last real token.
+    and its states are ``(batch, T, 2 n_h)``. ``lengths``, given to ``forward`` with each batch
+    (one per sequence, for right-padded batches), makes the backward direction start at each
+    sequence's last real token.
     """
 
-    def forward(x, h0, params):
+    def forward(x, h0, params, lengths=None):
         if not (isinstance(params, dict) and set(params) == {"fwd", "bwd"}):
             raise ValueError("params of a bidirectional layer must be a dict with keys 'fwd' and "
                              f"'bwd', got {sorted(params) if isinstance(params, dict) else type(params).__name__}")
@@ -94,8 +102,9 @@ def bidirectional(layer: Layer, lengths=None) -> Layer:
             raise ValueError(f"h0 of a bidirectional layer must be (batch, 2 n_h): the forward and "
                              f"backward initial states side by side, got {h0.shape}")
         n_h = h0.shape[1] // 2
-        hs_f, cache_f = layer.forward(x, h0[:, :n_h], params["fwd"])
-        hs_b_rev, cache_b = layer.forward(reverse_in_time(x, lengths), h0[:, n_h:], params["bwd"])
+        hs_f, cache_f = layer.forward(x, h0[:, :n_h], params["fwd"], lengths)
+        hs_b_rev, cache_b = layer.forward(reverse_in_time(x, lengths), h0[:, n_h:], params["bwd"],
+                                          lengths)
         hs = np.concatenate([hs_f, reverse_in_time(hs_b_rev, lengths)], axis=-1)
         return hs, _BidirectionalCache(cache_f, cache_b, hs_f.shape[-1], lengths)
 
@@ -118,19 +127,20 @@ def stacked(layers: Sequence[Layer]) -> Layer:
               \qquad h^{[0]\langle t \rangle} = x^{\langle t \rangle}
 
     The new layer's ``params`` and ``h0`` are lists with one entry per layer; its states are
-    those of the top layer. The backward pass returns ``dh0`` as a list too.
+    those of the top layer, and ``lengths`` is handed to every layer. The backward pass
+    returns ``dh0`` as a list too.
     """
     layers = list(layers)
     if not layers or not all(isinstance(layer, Layer) for layer in layers):
         raise ValueError("stacked needs a non-empty list of Layer values, e.g. [gru_layer(), gru_layer()]")
 
-    def forward(x, h0s, params_list):
+    def forward(x, h0s, params_list, lengths=None):
         if len(h0s) != len(layers) or len(params_list) != len(layers):
             raise ValueError(f"a stack of {len(layers)} layers needs {len(layers)} initial states and "
                              f"{len(layers)} parameter sets, got {len(h0s)} and {len(params_list)}")
         caches, hs = [], x
         for layer, h0, params in zip(layers, h0s, params_list):
-            hs, cache = layer.forward(hs, h0, params)
+            hs, cache = layer.forward(hs, h0, params, lengths)
             caches.append(cache)
         return hs, caches
 

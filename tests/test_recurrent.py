@@ -10,11 +10,11 @@ from rnnlib.recurrent import (Layer, bidirectional, gru_layer, reverse_in_time, 
 from rnnlib.rnn import init_rnn, rnn_forward
 
 
-def check_layer(layer, x, h0, params, rng, tol=1e-6):
-    hs, cache = layer.forward(x, h0, params)
+def check_layer(layer, x, h0, params, rng, tol=1e-6, lengths=None):
+    hs, cache = layer.forward(x, h0, params, lengths)
     dhs = rng.normal(size=hs.shape)
     dx, dh0, grads = layer.backward(dhs, cache)
-    loss = lambda: float(np.sum(layer.forward(x, h0, params)[0] * dhs))
+    loss = lambda: float(np.sum(layer.forward(x, h0, params, lengths)[0] * dhs))
     errors = check_gradients(loss, {"x": x, "h0": h0, "params": params},
                              {"x": dx, "h0": dh0, "params": grads})
     assert max(errors.values()) <= tol, errors
@@ -68,17 +68,22 @@ def test_padding_does_not_reach_the_real_positions_of_either_direction():
     lengths = np.array([6, 3])
     x = rng.normal(size=(2, 6, 3))
     params = {"fwd": init_rnn(3, 4, rng), "bwd": init_rnn(3, 4, rng)}
-    layer = bidirectional(rnn_layer(), lengths=lengths)
+    layer = bidirectional(rnn_layer())
     h0 = np.zeros((2, 8))
-    hs, _ = layer.forward(x, h0, params)
+    hs, _ = layer.forward(x, h0, params, lengths)
     x2 = x.copy()
     x2[1, 3:] = 100.0                                      # garbage in the padding
-    hs2, _ = layer.forward(x2, h0, params)
+    hs2, _ = layer.forward(x2, h0, params, lengths)
     np.testing.assert_allclose(hs2[1, :3], hs[1, :3], rtol=1e-12)
     # The short sequence's backward direction starts at its last real token:
     alone, _ = rnn_forward(x[1:, :3][:, ::-1], h0[1:, 4:], params["bwd"])
     np.testing.assert_allclose(hs[1, :3, 4:], alone[0, ::-1], rtol=1e-12)
-    check_layer(layer, x, h0_like(rng, 2, 8), params, rng)
+    check_layer(layer, x, h0_like(rng, 2, 8), params, rng, lengths=lengths)
+    # The same layer serves a batch with other lengths: they are data of the call.
+    other = np.array([2, 6])
+    hs3, _ = layer.forward(x, h0, params, other)
+    alone, _ = rnn_forward(x[:1, :2][:, ::-1], h0[:1, 4:], params["bwd"])
+    np.testing.assert_allclose(hs3[0, :2, 4:], alone[0, ::-1], rtol=1e-12)
 
 
 def test_reverse_in_time():

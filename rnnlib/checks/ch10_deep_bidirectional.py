@@ -149,7 +149,7 @@ def check_bidirectional_gru(bidirectional_gru) -> None:
                                 "with x of shape (batch, T, n_x); concatenate the two state "
                                 "arrays along the last axis") from None
     got = _array(got, "bidirectional_gru", what)
-    expected, _ = bidirectional(gru_layer(), lengths=lengths).forward(x, h0, params)
+    expected, _ = bidirectional(gru_layer()).forward(x, h0, params, lengths)
     if got.shape != expected.shape:
         hint = ""
         if got.shape == (batch, T, n_h):
