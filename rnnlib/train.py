@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +30,7 @@ from .metrics import StreamingPerplexity
 from .optim import Adam, clip_grad_norm
 from .validate import check_rng
 
-__all__ = ["stream_batches", "n_stream_batches", "train_language_model",
+__all__ = ["train", "stream_batches", "n_stream_batches", "train_language_model",
            "evaluate_language_model", "History", "SCHEDULES"]
 
 #: Learning-rate schedules of :func:`train_language_model`.
@@ -108,6 +108,48 @@ def stream_batches(ids, batch_size: int, bptt: int) -> Iterator[tuple[np.ndarray
             yield inputs[:, start:start + bptt], targets[:, start:start + bptt]
 
     return chunks()
+
+
+# ----------------------------------------------------------------- the training loop
+def train(batches: Iterable, params: dict, loss_and_grads: Callable, optimizer, *,
+          max_norm: float | None = None, on_step: Callable[[float], None] | None = None) -> np.ndarray:
+    """Mini-batch training: for each batch, loss and gradients, clipping, one optimiser step.
+
+    The one training loop of ``rnnlib``: chapter 5's models call it directly, and
+    :func:`train_language_model` calls it once per epoch.
+
+    Parameters
+    ----------
+    batches : iterable of tuples
+        One tuple of data arguments per step.
+    params : dict
+        Updated in place.
+    loss_and_grads : callable ``(*batch, params) -> (loss, grads)``
+        Data first, then the parameters, like every model of ``rnnlib``; e.g.
+        :func:`rnnlib.sequence_models.many_to_many_loss`.
+    optimizer : rnnlib.optim.SGD or Adam
+    max_norm : float, optional
+        Clip the global gradient norm to this (:func:`rnnlib.optim.clip_grad_norm`).
+    on_step : callable ``(loss) -> None``, optional
+        Called after every step (a progress bar, for example).
+
+    Returns
+    -------
+    ndarray
+        The training loss at every step.
+    """
+    if max_norm is not None:
+        max_norm = _positive_float(max_norm, "max_norm")
+    losses = []
+    for batch in batches:
+        loss, grads = loss_and_grads(*batch, params)
+        if max_norm is not None:
+            clip_grad_norm(grads, max_norm)
+        optimizer.step(params, grads)
+        losses.append(loss)
+        if on_step is not None:
+            on_step(loss)
+    return np.array(losses)
 
 
 # ----------------------------------------------------------------- evaluation
