@@ -185,8 +185,7 @@ def document_log_probs(params: dict, config: LMConfig, batch, bptt: int = 128) -
         rows = np.flatnonzero(mask[:, start])
         if rows.size == 0:
             break
-        logits, finals, _ = lm_forward(params, inputs[rows, cols], [h[rows] for h in states],
-                                       config, None, train=False)
+        logits, finals, _ = lm_forward(inputs[rows, cols], params, config, h0s=[h[rows] for h in states])
         for h, final in zip(states, finals):
             h[rows] = final
         lp[rows, cols] = np.where(mask[rows, cols], target_log_probs(logits, targets[rows, cols]), 0.0)

@@ -168,7 +168,7 @@ def evaluate_language_model(params: dict, config: LMConfig, ids, batch_size: int
     meter = StreamingPerplexity()
     states = None
     for x, y in stream_batches(ids, batch_size, bptt):
-        logits, states, _ = lm_forward(params, x, states, config, None, train=False)
+        logits, states, _ = lm_forward(x, params, config, h0s=states)
         total, n = sum_nll(logits, y)
         meter.add(total / n, n)
     return meter.perplexity
@@ -306,8 +306,7 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
             states = initial_states(config, batch_size)
             total_nats, total_tokens = 0.0, 0
             for x, y in stream_batches(train_ids, batch_size, bptt):
-                loss, grads, states = lm_loss_and_grads(params, x, y, None, states, config,
-                                                        rng, train=True)
+                loss, grads, states = lm_loss_and_grads(x, y, None, params, config, h0s=states, rng=rng)
                 if clip is not None:
                     clip_grad_norm(grads, clip)
                 optimizer.step(params, grads)

@@ -48,10 +48,10 @@ def test_carried_state_equals_one_long_forward(cell):
     config = LMConfig(vocab_size=9, n_embed=4, n_hidden=6, n_layers=2, cell=cell)
     params = init_language_model(config, np.random.default_rng(0))
     ids = np.random.default_rng(1).integers(0, 9, (3, 20))
-    full, full_states, _ = lm_forward(params, ids, None, config)
+    full, full_states, _ = lm_forward(ids, params, config)
     pieces, states = [], None
     for start in range(0, 20, 6):
-        logits, states, _ = lm_forward(params, ids[:, start:start + 6], states, config)
+        logits, states, _ = lm_forward(ids[:, start:start + 6], params, config, h0s=states)
         pieces.append(logits)
     np.testing.assert_allclose(np.concatenate(pieces, axis=1), full, rtol=1e-12, atol=1e-13)
     for a, b in zip(states, full_states):
@@ -64,7 +64,7 @@ def test_evaluate_matches_one_pass_per_row():
     ids = np.random.default_rng(1).integers(0, 9, 61)
     ppl = evaluate_language_model(params, config, ids, batch_size=3, bptt=7)
     rows = ids[:60].reshape(3, 20)
-    logits, _, _ = lm_forward(params, rows, None, config)
+    logits, _, _ = lm_forward(rows, params, config)
     z = logits - logits.max(-1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
     nll = -np.take_along_axis(logp, ids[1:61].reshape(3, 20)[..., None], -1).mean()
