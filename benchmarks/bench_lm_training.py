@@ -51,9 +51,8 @@ import numpy as np
 from rnnlib.language_model import LMConfig, init_language_model, lm_forward, lm_loss_and_grads
 from rnnlib.losses import fused_cross_entropy
 from rnnlib.params import count_params, flatten_params
-from rnnlib.lm_data import load_corpus
+from rnnlib.lm_data import load_corpus, stream_batches
 from rnnlib.optim import Adam, clip_grad_norm
-from rnnlib.train import stream_batches
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import best_of, command_line, machine_info, write_results  # noqa: E402
