@@ -11,7 +11,7 @@ streams (the ``within_play`` split of the plays):
 Both are float32 GRUs with the reset gate after the recurrent product (``reset_after=True``),
 trained with Adam (learning rate 3e-3) and the global gradient norm clipped to 1.0.
 
-A **training step** is one chunk of :func:`rnnlib.train.stream_batches`: loss and gradients
+A **training step** is one chunk of :func:`rnnlib.lm_data.stream_batches`: loss and gradients
 (dropout on), clipping, one Adam update, the final states carried into the next chunk, exactly
 as :func:`rnnlib.train.train_language_model` does. Each implementation runs over the first
 chunks of the stream, several times (the best run counts), and the result is tokens (targets)

@@ -14,14 +14,14 @@ model carries its state across sentences within a document (within a row of
 
 :func:`load_corpus` builds the vocabulary and the three streams of a split;
 :func:`document_batch` lays held-out documents (plays, or the held-out parts of plays) side by
-side as rows of a padded batch, which :func:`rnnlib.evaluation.evaluate_documents` scores with
+side as rows of a padded batch, which :func:`rnnlib.evaluate.evaluate_documents` scores with
 a mask, so the perplexity is the token-weighted mean over exactly the n-gram's predictions.
 :func:`stream_batches` cuts a training stream into the chunks of truncated backpropagation
 through time (Williams and Peng 1990; the set-up of Zaremba, Sutskever and Vinyals 2014): the
 state a chunk ends in is the state the next chunk of the same row starts from, so the model
 reads each row as one continuous text, while the gradient stops at the chunk boundary.
 
-This module only lays out data; :mod:`rnnlib.evaluation` runs models on it.
+This module only lays out data; :mod:`rnnlib.evaluate` runs models on it.
 """
 
 from __future__ import annotations

@@ -246,7 +246,7 @@ def target_log_probs(logits, targets, mask=None) -> np.ndarray:
               \qquad c = \max_j z_j
 
     This is the one place ``rnnlib`` scores a target from logits: evaluation
-    (:mod:`rnnlib.evaluation`) sums it, and :func:`fused_cross_entropy` is its mean with the
+    (:mod:`rnnlib.evaluate`) sums it, and :func:`fused_cross_entropy` is its mean with the
     gradient, fused for training. Unlike :func:`rnnlib.ops.log_softmax`, it never builds the
     whole ``(..., V)`` array of log-probabilities.
 

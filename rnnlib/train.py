@@ -5,7 +5,7 @@ its gradients, clipping, one optimiser step. :func:`train_language_model` runs i
 epoch over the chunks of :func:`rnnlib.lm_data.stream_batches`, carrying the final states of
 each chunk into the next (truncated backpropagation through time), and adds what a real
 training run needs: Adam, dropout, a learning-rate schedule, validation perplexity after every
-epoch (:func:`rnnlib.evaluation.evaluate_language_model`), early stopping that restores the best
+epoch (:func:`rnnlib.evaluate.evaluate_language_model`), early stopping that restores the best
 parameters, and a tqdm progress bar on stderr.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from .evaluation import evaluate_language_model
+from .evaluate import evaluate_language_model
 from .language_model import LMConfig, _check_config, check_params, initial_states, lm_loss_and_grads
 from .lm_data import check_stream, n_stream_batches, stream_batches
 from .optim import Adam, clip_grad_norm
@@ -121,7 +121,7 @@ def train_language_model(train_ids, valid_ids, params: dict, config: LMConfig, *
     ``train_ids``, carrying the final states of each chunk into the next (the gradient is cut
     between chunks); per chunk: loss and gradients (dropout on, masks drawn from ``rng``),
     clipping of the global gradient norm to ``clip``, one Adam step. After the epoch,
-    :func:`rnnlib.evaluation.evaluate_language_model` on ``valid_ids``.
+    :func:`rnnlib.evaluate.evaluate_language_model` on ``valid_ids``.
 
     Learning-rate schedules (``lr`` is the starting rate :math:`\eta_0`):
 
@@ -155,7 +155,7 @@ def train_language_model(train_ids, valid_ids, params: dict, config: LMConfig, *
         Rows for validation; default ``min(batch_size, len(valid_ids) - 1)``.
     evaluate : callable, optional
         ``evaluate(params) -> perplexity`` replaces the validation on ``valid_ids`` (for
-        example :func:`rnnlib.evaluation.evaluate_documents` on held-out documents); it decides
+        example :func:`rnnlib.evaluate.evaluate_documents` on held-out documents); it decides
         the schedule, early stopping and ``history.valid_ppl``.
     progress : bool
         Show a tqdm progress bar on stderr; False prints nothing at all.

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnlib import __version__
-from rnnlib.evaluation import evaluate_documents
+from rnnlib.evaluate import evaluate_documents
 from rnnlib.language_model import LMConfig, init_language_model
 from rnnlib.lm_data import EVAL_ROW_LENGTH, LEVELS, SPLITS, document_batch, load_corpus
 from rnnlib.params import cast_params, count_params

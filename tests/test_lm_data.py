@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from rnnlib.language_model import LMConfig, init_language_model
-from rnnlib.evaluation import evaluate_documents
+from rnnlib.evaluate import evaluate_documents
 from rnnlib.lm_data import document_batch, encode_stream, load_corpus
 from rnnlib.ngram import NGramLM
 from rnnlib.text import EOS, UNK, BOS, Vocab
-from rnnlib.evaluation import evaluate_language_model
+from rnnlib.evaluate import evaluate_language_model
 
 SENTENCES = [["to", "be", "or", "not"], ["to", "be"], ["that", "is", "the", "question"]]
 VOCAB = Vocab.build(SENTENCES, specials=(UNK, BOS, EOS))
@@ -70,7 +70,7 @@ def test_load_corpus_vocabulary_and_errors():
 
 
 def test_target_log_probs_and_per_position_scores():
-    from rnnlib.evaluation import document_log_probs
+    from rnnlib.evaluate import document_log_probs
     from rnnlib.losses import target_log_probs
     from rnnlib.ops import log_softmax
     z = np.random.default_rng(0).normal(size=(2, 3, 7)).astype(np.float32) * 30

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rnnlib.params import flatten_params
-from rnnlib.evaluation import evaluate_documents
+from rnnlib.evaluate import evaluate_documents
 from rnnlib.lm_data import EVAL_ROW_LENGTH, document_batch, load_corpus
 from rnnlib.ngram import NGramLM
 from rnnlib.serialization import load_model

@@ -7,7 +7,7 @@ import pytest
 
 from rnnlib.language_model import LMConfig, init_language_model, lm_forward
 from rnnlib.params import flatten_params
-from rnnlib.evaluation import evaluate_language_model
+from rnnlib.evaluate import evaluate_language_model
 from rnnlib.lm_data import n_stream_batches, stream_batches
 from rnnlib.train import (History,
                           train_language_model)
