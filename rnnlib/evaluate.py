@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .language_model import LMConfig, _check_config, check_params, initial_states, lm_forward
+from .language_model import LMConfig, check_config, check_params, initial_states, lm_forward
 from .lm_data import stream_batches
 from .losses import target_log_probs
 from .metrics import StreamingPerplexity
@@ -33,7 +33,7 @@ def evaluate_language_model(ids, params: dict, config: LMConfig, batch_size: int
     starts from a zero state, so the first tokens of the rows are predicted with little context:
     fewer rows (a smaller ``batch_size``) usually give a slightly lower, more faithful number.
     """
-    config = _check_config(config)
+    config = check_config(config)
     check_params(params, config)
     meter = StreamingPerplexity()
     states = None
@@ -56,7 +56,7 @@ def document_log_probs(batch, params: dict, config: LMConfig, bptt: int = 128) -
         0.0 at the padded positions; ``lp[mask]`` lists the predictions document after
         document, in the order :meth:`rnnlib.ngram.NGramLM.encode` lists them.
     """
-    config = _check_config(config)
+    config = check_config(config)
     check_params(params, config)
     inputs, targets, mask = batch
     if not (inputs.shape == targets.shape == mask.shape) or inputs.ndim != 2:

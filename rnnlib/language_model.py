@@ -47,17 +47,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .gru import init_gru
+from .gru import gru_param_shapes, init_gru
 from .layers import (DropoutCache, EmbeddingCache, dropout_backward, dropout_forward,
                      embedding_backward, embedding_forward, init_dense, init_embedding)
 from .losses import fused_cross_entropy
 from .params import flatten_params
 from .recurrent import Between, Layer, StackCache, gru_layer, rnn_layer, stacked
-from .rnn import init_rnn
+from .ops import ACTIVATIONS
+from .rnn import init_rnn, rnn_param_shapes
 from .validate import check_cache, check_ids, check_rng, positive_int
 
 __all__ = ["LMConfig", "LMCache", "init_language_model", "initial_states", "param_shapes",
-           "check_params", "lm_forward", "lm_backward", "lm_loss_and_grads",
+           "check_config", "check_params", "lm_forward", "lm_backward", "lm_loss_and_grads",
            "CELLS"]
 
 #: The recurrent cells a language model can use.
@@ -123,8 +124,8 @@ class LMConfig:
         if not isinstance(self.reset_after, (bool, np.bool_)):
             raise TypeError(f"reset_after must be True or False, got {self.reset_after!r}")
         object.__setattr__(self, "reset_after", bool(self.reset_after))
-        if self.activation not in ("tanh", "sigmoid", "relu"):
-            raise ValueError(f"activation must be 'tanh', 'sigmoid' or 'relu', got {self.activation!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {self.activation!r}")
         if not isinstance(self.tie_weights, (bool, np.bool_)):
             raise TypeError(f"tie_weights must be True or False, got {self.tie_weights!r}")
         object.__setattr__(self, "tie_weights", bool(self.tie_weights))
@@ -162,7 +163,8 @@ class LMConfig:
         return rnn_layer(self.activation)
 
 
-def _check_config(config) -> LMConfig:
+def check_config(config) -> LMConfig:
+    """``config`` itself if it is an :class:`LMConfig`; a ``TypeError`` otherwise."""
     if not isinstance(config, LMConfig):
         raise TypeError(f"config must be an LMConfig, got {type(config).__name__}")
     return config
@@ -178,7 +180,7 @@ def init_language_model(config: LMConfig, rng: np.random.Generator) -> dict:
     dict
         ``{"embed": {"E"}, "layers": {"0": ..., }, "out": {"W", "b"}}``, arrays of ``config.dtype``.
     """
-    config = _check_config(config)
+    config = check_config(config)
     check_rng(rng)
     dt = config.np_dtype
     layers = {}
@@ -198,19 +200,14 @@ def init_language_model(config: LMConfig, rng: np.random.Generator) -> dict:
 
 def param_shapes(config: LMConfig) -> dict[str, tuple]:
     """The flattened parameter names of a model of ``config`` and their shapes."""
-    config = _check_config(config)
+    config = check_config(config)
     V, n_e, n_h = config.vocab_size, config.n_embed, config.n_hidden
     shapes = {"embed/E": (V, n_e)}
     for i in range(config.n_layers):
         n_in = n_e if i == 0 else n_h
-        if config.cell == "gru":
-            for key in ("W_u", "W_r", "W_c"):
-                shapes[f"layers/{i}/{key}"] = (n_h, n_h + n_in)
-            for key in ("b_u", "b_r", "b_c") + (("b_ch",) if config.reset_after else ()):
-                shapes[f"layers/{i}/{key}"] = (n_h,)
-        else:
-            shapes.update({f"layers/{i}/W_hx": (n_h, n_in), f"layers/{i}/W_hh": (n_h, n_h),
-                           f"layers/{i}/b_h": (n_h,)})
+        layer = (gru_param_shapes(n_in, n_h, config.reset_after) if config.cell == "gru"
+                 else rnn_param_shapes(n_in, n_h))
+        shapes.update({f"layers/{i}/{key}": shape for key, shape in layer.items()})
     if not config.tie_weights:
         shapes["out/W"] = (V, n_h)
     shapes["out/b"] = (V,)
@@ -242,7 +239,7 @@ def check_params(params: dict, config: LMConfig) -> dict:
 
 def initial_states(config: LMConfig, batch: int) -> list[np.ndarray]:
     """Zero initial states, one ``(batch, n_hidden)`` array per layer."""
-    config = _check_config(config)
+    config = check_config(config)
     batch = positive_int(batch, "batch")
     return [np.zeros((batch, config.n_hidden), dtype=config.np_dtype)
             for _ in range(config.n_layers)]
@@ -314,7 +311,7 @@ def _check_states(h0s, config: LMConfig, batch: int) -> list:
 
 def _check_call(ids, params, config, train) -> tuple[LMConfig, np.ndarray]:
     """Validate a call of :func:`lm_forward`; returns the config and the ids."""
-    config = _check_config(config)
+    config = check_config(config)
     check_params(params, config)
     if not isinstance(train, (bool, np.bool_)):
         raise TypeError(f"train must be a bool, got {type(train).__name__}")

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .language_model import LMConfig, _check_config, check_params, lm_forward
+from .language_model import LMConfig, check_config, check_params, lm_forward
 from .text import EOS, Vocab
 from .validate import positive_int
 
@@ -135,7 +135,7 @@ def generate(params: dict, config: LMConfig, vocab: Vocab, rng: np.random.Genera
     list of str
         The generated tokens, without the prompt.
     """
-    config = _check_config(config)
+    config = check_config(config)
     check_params(params, config)
     if not isinstance(vocab, Vocab):
         raise TypeError(f"vocab must be an rnnlib.text.Vocab, got {type(vocab).__name__}")

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .language_model import LMConfig, _check_config, check_params, param_shapes
+from .language_model import LMConfig, check_config, check_params, param_shapes
 from .params import cast_params
 from .text import Vocab
 
@@ -82,7 +82,7 @@ def save_model(path, params: dict, config: LMConfig, vocab: Vocab, *, extra: dic
         JSON-serialisable metadata (hyperparameters, data split, seed, results).
     """
     base = _base(path)
-    config = _check_config(config)
+    config = check_config(config)
     flat = check_params(params, config)
     if not isinstance(vocab, Vocab):
         raise TypeError(f"vocab must be an rnnlib.text.Vocab, got {type(vocab).__name__}")

@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .evaluate import evaluate_language_model
-from .language_model import LMConfig, _check_config, check_params, initial_states, lm_loss_and_grads
+from .language_model import LMConfig, check_config, check_params, initial_states, lm_loss_and_grads
 from .lm_data import check_stream, n_stream_batches, stream_batches
 from .optim import Adam, clip_grad_norm
 from .validate import check_rng, positive_float, positive_int
@@ -165,7 +165,7 @@ def train_language_model(train_ids, valid_ids, params: dict, config: LMConfig, *
     History
     """
     start_time = time.perf_counter()
-    config = _check_config(config)
+    config = check_config(config)
     flat = check_params(params, config)
     check_rng(rng)
     epochs, batch_size, bptt = (positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size"),
