@@ -58,7 +58,7 @@ from .rnn import init_rnn, rnn_param_shapes
 from .validate import check_cache, check_ids, check_rng, positive_int
 
 __all__ = ["LMConfig", "LMCache", "init_language_model", "initial_states", "param_shapes",
-           "check_config", "check_params", "lm_forward", "lm_backward", "lm_loss_and_grads",
+           "check_config", "check_params", "param_mismatch", "lm_forward", "lm_backward", "lm_loss_and_grads",
            "CELLS"]
 
 #: The recurrent cells a language model can use.
@@ -214,26 +214,34 @@ def param_shapes(config: LMConfig) -> dict[str, tuple]:
     return shapes
 
 
-def check_params(params: dict, config: LMConfig) -> dict:
-    """Check that ``params`` has exactly the names, shapes and dtype of ``config``.
-
-    Returns the flattened params. Raises ``ValueError`` naming the missing or unexpected keys
-    or the first array of the wrong shape, ``TypeError`` for the wrong dtype.
-    """
-    flat = flatten_params(params, "params")
+def param_mismatch(flat: dict, config: LMConfig) -> str | None:
+    """How the flattened arrays ``flat`` differ from what ``config`` needs (missing or
+    unexpected names, the first wrong shape, the first wrong dtype), or None if they match."""
     expected = param_shapes(config)
     missing = [k for k in expected if k not in flat]
     extra = [k for k in flat if k not in expected]
     if missing or extra:
-        raise ValueError(f"params do not match the config ({config.cell}, {config.n_layers} "
-                         f"layer(s)): missing {missing}, unexpected {extra}")
+        return (f"it does not match the config ({config.cell}, {config.n_layers} layer(s)): "
+                f"missing weights {missing}, unexpected weights {extra}")
     for key, shape in expected.items():
         if flat[key].shape != shape:
-            raise ValueError(f"params[{key!r}] must have shape {shape} for this config, "
-                             f"got {flat[key].shape}")
+            return f"weight {key!r} has shape {flat[key].shape}, the config needs {shape}"
+    for key in expected:
         if flat[key].dtype != config.np_dtype:
-            raise TypeError(f"params[{key!r}] has dtype {flat[key].dtype} but config.dtype is "
-                            f"{config.dtype}")
+            return f"weight {key!r} has dtype {flat[key].dtype}, the config says {config.dtype}"
+    return None
+
+
+def check_params(params: dict, config: LMConfig) -> dict:
+    """Check that ``params`` has exactly the names, shapes and dtype of ``config``.
+
+    Returns the flattened params; raises ``ValueError`` saying what differs
+    (:func:`param_mismatch`).
+    """
+    flat = flatten_params(params, "params")
+    problem = param_mismatch(flat, config)
+    if problem is not None:
+        raise ValueError(f"params do not fit: {problem}")
     return flat
 
 

@@ -152,10 +152,15 @@ def test_errors_name_the_problem():
     with pytest.raises(TypeError, match="config.dtype is float64"):
         lm_forward(ids, params, config, h0s=[np.zeros((B, 5), np.float32)] * 2)
     other = LMConfig(vocab_size=V, n_embed=4, n_hidden=5, n_layers=3)
-    with pytest.raises(ValueError, match=r"missing \['layers/2/W_u"):
+    with pytest.raises(ValueError, match=r"missing weights \['layers/2/W_u"):
         lm_forward(ids, params, other)
-    with pytest.raises(ValueError, match=r"params\['embed/E'\] must have shape \(8, 4\)"):
+    with pytest.raises(ValueError, match=r"weight 'embed/E' has shape \(7, 4\), the config needs \(8, 4\)"):
         lm_forward(ids, params, LMConfig(vocab_size=8, n_embed=4, n_hidden=5, n_layers=2))
+    as32 = {k: {kk: vv.astype(np.float32) for kk, vv in v.items()} if k != "layers" else
+            {i: {kk: vv.astype(np.float32) for kk, vv in layer.items()} for i, layer in v.items()}
+            for k, v in params.items()}
+    with pytest.raises(ValueError, match="weight 'embed/E' has dtype float32, the config says float64"):
+        lm_forward(ids, as32, config)
     logits, _, cache = lm_forward(ids, params, config)
     with pytest.raises(ValueError, match="dlogits must have the shape"):
         lm_backward(logits[:, :2], cache)
