@@ -129,6 +129,13 @@ def check_cache(cache, cls, forward: str):
                         f"got {type(cache).__name__}")
 
 
+def positive_float(value, name: str) -> float:
+    """``value`` as a finite float > 0; a ``ValueError`` naming it otherwise."""
+    if not is_number(value) or not value > 0 or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
 def positive_int(n, name: str, *, allow_none: bool = False) -> int | None:
     """``n`` as an int >= 1 (or None, where ``allow_none``); a ``ValueError`` naming it otherwise."""
     if n is None and allow_none:
