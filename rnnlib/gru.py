@@ -46,6 +46,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .validate import check_backward
 from .layers import init_orthogonal
 from .ops import sigmoid
 from .scan import scan
@@ -305,9 +306,8 @@ def gru_step_backward(dh, cache: GRUStepCache):
     :math:`da_u = dh \odot (\tilde h - h^{\langle t-1 \rangle}) \odot \Gamma_u (1 - \Gamma_u)`;
     the reset gate's share depends on the convention. Returns ``(dx, dh_prev, grads)``.
     """
-    check_cache(cache, GRUStepCache, "gru_step_forward")
+    dh = check_backward(dh, cache, GRUStepCache, "gru_step_forward", "h_prev", "dh", "GRU step")
     x, h_prev, u, r, c, rec, params, reset_after = cache
-    dh = upstream(dh, h_prev.shape, h_prev.dtype, "dh", "GRU step")
     n_h = h_prev.shape[1]
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
     W_ch, W_cx = W_c[:, :n_h], W_c[:, n_h:]

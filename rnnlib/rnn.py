@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .validate import check_backward
 from . import ops
 from .layers import init_orthogonal
 from .scan import scan
@@ -162,8 +163,7 @@ def rnn_step_backward(dh, cache: RNNStepCache):
     grads : dict
         ``W_hx``, ``W_hh``, ``b_h``, shaped like the params.
     """
-    check_cache(cache, RNNStepCache, "rnn_step_forward")
-    dh = upstream(dh, cache.h.shape, cache.h.dtype, "dh", "RNN step")
+    dh = check_backward(dh, cache, RNNStepCache, "rnn_step_forward", "h", "dh", "RNN step")
     _, g_prime = _ACTIVATIONS[cache.activation]
     delta = dh * g_prime(cache.h)
     grads = {"W_hx": delta.T @ cache.x, "W_hh": delta.T @ cache.h_prev, "b_h": delta.sum(axis=0)}

@@ -119,6 +119,15 @@ def upstream(d, shape: tuple, dtype: np.dtype, name: str, layer: str) -> np.ndar
     return d
 
 
+def check_backward(d, cache, cls, forward: str, output: str, name: str, layer: str) -> np.ndarray:
+    """Check a backward pass's two arguments: ``cache`` is the ``cls`` that ``forward`` returned,
+    and the upstream gradient ``d`` has the shape and dtype of the output ``cache.<output>``
+    (:func:`upstream`). Returns ``d`` as an array."""
+    check_cache(cache, cls, forward)
+    out = getattr(cache, output)
+    return upstream(d, out.shape, out.dtype, name, layer)
+
+
 def is_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
