@@ -48,7 +48,7 @@ import numpy as np
 
 from .layers import init_orthogonal
 from .ops import sigmoid
-from .scan import scan
+from .threads import one_blas_thread
 from .validate import (as_float, check_cache, check_finite, check_keys, check_rng, check_same_dtype,
                        param, positive_int, upstream)
 
@@ -129,6 +129,16 @@ def _check_inputs(x, h, params, reset_after, *, sequence: bool):
     return x, h, n_h
 
 
+def _sigmoid_into(z, out, e):
+    """``_sigmoid(z)`` written into ``out``, with ``e`` as scratch (contiguous, shaped like ``z``):
+    the same values, without allocating at every step of the loop."""
+    np.exp(np.negative(np.abs(z, out=e), out=e), out=e)           # e = e^{-|z|}, in (0, 1]
+    np.greater_equal(z, 0, out=out)                               # 1.0 where z >= 0, else 0.0
+    np.maximum(out, e, out=out)                                   # where(z >= 0, 1, e), exactly
+    e += 1.0
+    return np.divide(out, e, out=out)
+
+
 def gru_forward(x, h0, params: dict, reset_after: bool = False):
     r"""Run a GRU over a sequence.
 
@@ -148,38 +158,55 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     Returns
     -------
     hs : ndarray, shape (batch, T, n_h)
+        A batch-first view of a time-major array (not C-contiguous when ``batch > 1``), as are
+        the cache's gates, candidates and ``rec``.
     cache : GRUCache
     """
     x, h0, n_h = _check_inputs(x, h0, params, reset_after, sequence=True)
-
+    batch, T, n_x = x.shape
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
-    # Input projections of all three gates at every step: one product, before the loop.
+    # Input projections of all three gates at every step: one 2-D product before the loop,
+    # time-major (row t * batch + b is step t of sequence b), so each step reads one block.
     W_x = np.concatenate([W_u[:, n_h:], W_r[:, n_h:], W_c[:, n_h:]])          # (3 n_h, n_x)
-    b = np.concatenate([params["b_u"], params["b_r"], params["b_c"]])
-    projected = (x @ W_x.T + b).swapaxes(0, 1)                                # (T, batch, 3 n_h)
-    if reset_after:   # all three recurrent products at once
-        W_hid = np.concatenate([W_u[:, :n_h], W_r[:, :n_h], W_c[:, :n_h]]).T   # (n_h, 3 n_h)
-        b_ch = params["b_ch"]
-    else:
-        W_hid = np.concatenate([W_u[:, :n_h], W_r[:, :n_h]]).T                 # (n_h, 2 n_h)
-        W_ch_T = W_c[:, :n_h].T
+    projected = x.swapaxes(0, 1).reshape(T * batch, n_x) @ W_x.T
+    projected += np.concatenate([params["b_u"], params["b_r"], params["b_c"]])
+    projected = projected.reshape(T, batch, 3 * n_h)
+    # The recurrent weights of the gates side by side: one product per step for both gates
+    # (with reset_after, for all three). With a batch of rows, a row-major copy of the
+    # transposed weights, made once, may multiply faster than the transposed view.
+    blocks = [W_u[:, :n_h], W_r[:, :n_h]] + ([W_c[:, :n_h]] if reset_after else [])
+    W_hid, W_ch_T = np.concatenate(blocks).T, W_c[:, :n_h].T              # (n_h, 2 or 3 n_h)
+    if batch > 1:
+        W_hid, W_ch_T = np.ascontiguousarray(W_hid), np.ascontiguousarray(W_ch_T)
+    # What the steps write, allocated once, time-major (block t is step t). Each step turns its
+    # block of `projected` into [Γ_u, Γ_r, h~] in place: no array per step, and no copies.
+    hs, rec = np.empty((T, batch, n_h), x.dtype), np.empty((T, batch, n_h), x.dtype)
+    hw = np.empty((batch, W_hid.shape[1]), x.dtype)   # h_prev @ W_hid
+    e, tmp = np.empty((batch, 2 * n_h), x.dtype), np.empty((batch, n_h), x.dtype)
 
-    def step(h_prev, xw):
-        hw = h_prev @ W_hid
-        gates = _sigmoid(xw[:, :2 * n_h] + hw[:, :2 * n_h])       # both gates in one call
-        u, r = gates[:, :n_h], gates[:, n_h:]
-        if reset_after:
-            rec = hw[:, 2 * n_h:] + b_ch                       # W_ch h_prev + b_ch
-            c = np.tanh(xw[:, 2 * n_h:] + r * rec)
-        else:
-            rec = r * h_prev                                   # Γ_r ⊙ h_prev
-            c = np.tanh(xw[:, 2 * n_h:] + rec @ W_ch_T)
-        h = u * c + (1 - u) * h_prev
-        return h, np.stack([h, u, r, c, rec])
+    h_prev = h0
+    with one_blas_thread():                            # small products, one after the other
+        for t in range(T):
+            a_ur, a_c = projected[t, :, :2 * n_h], projected[t, :, 2 * n_h:]
+            np.matmul(h_prev, W_hid, out=hw)
+            a_ur += hw[:, :2 * n_h]
+            u_r = _sigmoid_into(a_ur, a_ur, e)                       # both gates in one call
+            u, r = u_r[:, :n_h], u_r[:, n_h:]
+            if reset_after:
+                np.add(hw[:, 2 * n_h:], params["b_ch"], out=rec[t])   # W_ch h_prev + b_ch
+                a_c += np.multiply(r, rec[t], out=tmp)
+            else:
+                np.multiply(r, h_prev, out=rec[t])                    # Γ_r ⊙ h_prev
+                a_c += np.matmul(rec[t], W_ch_T, out=tmp)
+            c = np.tanh(a_c, out=a_c)
+            # h = Γ_u ⊙ h~ + (1 - Γ_u) ⊙ h_prev
+            np.multiply(u, c, out=hs[t])
+            hs[t] += np.multiply(np.subtract(1, u, out=tmp), h_prev, out=tmp)
+            h_prev = hs[t]
 
-    outs, _ = scan(step, projected, h0)                           # (T, 5, batch, n_h)
-    hs, u, r, c, rec = (np.ascontiguousarray(a.swapaxes(0, 1)) for a in outs.swapaxes(0, 1))
-    return hs, GRUCache(x, h0, hs, u, r, c, rec, params, reset_after)
+    bf = lambda a: a.swapaxes(0, 1)                    # batch-first views, no copies
+    u, r, c = (bf(projected[..., i * n_h:(i + 1) * n_h]) for i in range(3))
+    return bf(hs), GRUCache(x, h0, bf(hs), u, r, c, bf(rec), params, reset_after)
 
 
 def gru_backward(dhs, cache: GRUCache):
@@ -203,50 +230,66 @@ def gru_backward(dhs, cache: GRUCache):
     Returns
     -------
     dx : ndarray, shape (batch, T, n_x)
+        A batch-first view of a time-major array.
     dh0 : ndarray, shape (batch, n_h)
     grads : dict
         Keyed like the params.
     """
     check_cache(cache, GRUCache, "gru_forward")
-    hs, u, r, c, rec, params = cache.hs, cache.u, cache.r, cache.c, cache.rec, cache.params
-    dhs = upstream(dhs, hs.shape, hs.dtype, "dhs", "GRU")
-    batch, T, n_h = hs.shape
+    params, reset_after = cache.params, cache.reset_after
+    dhs = upstream(dhs, cache.hs.shape, cache.hs.dtype, "dhs", "GRU")
+    batch, T, n_h = cache.hs.shape
+    # Time-major views (gru_forward stores its arrays time-major: no copies).
+    tm = lambda a: a.swapaxes(0, 1)
+    hs, u, r, c, rec, dhs = (tm(a) for a in (cache.hs, cache.u, cache.r, cache.c, cache.rec, dhs))
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
     W_ch = W_c[:, :n_h]
-    W_urh = np.concatenate([W_u[:, :n_h], W_r[:, :n_h]])            # (2 n_h, n_h)
-    h_prev = np.concatenate([cache.h0[:, None], hs[:, :-1]], axis=1)        # h^{<t-1>} for every t
-    # Everything that does not depend on the gradient flowing back is computed for all steps
-    # at once, so the loop over time holds only what must be sequential.
-    keep = 1 - u                                        # d h / d h_prev along the memory path
-    A_c = u * (1 - c * c)                               # da_c = dh * A_c
-    A_u = (c - h_prev) * u * keep                       # da_u = dh * A_u
-    A_r = (rec if cache.reset_after else h_prev) * r * (1 - r)
-    # Pre-activation gradients of every step, filled by the loop: [da_u, da_r, da_c].
-    da = np.empty((batch, T, 3 * n_h), dtype=hs.dtype)
-    drec_all = np.empty_like(hs) if cache.reset_after else None
-    dh_next = np.zeros((batch, n_h), dtype=hs.dtype)
-    for t in range(T - 1, -1, -1):
-        dh = dhs[:, t] + dh_next
-        da_c = np.multiply(dh, A_c[:, t], out=da[:, t, 2 * n_h:])
-        np.multiply(dh, A_u[:, t], out=da[:, t, :n_h])
-        if cache.reset_after:
-            drec = np.multiply(da_c, r[:, t], out=drec_all[:, t])     # d(W_ch h_prev + b_ch)
-            np.multiply(da_c, A_r[:, t], out=da[:, t, n_h:2 * n_h])
-            dh_next = dh * keep[:, t] + drec @ W_ch
-        else:
-            drh = da_c @ W_ch                                         # d(Γ_r ⊙ h_prev)
-            np.multiply(drh, A_r[:, t], out=da[:, t, n_h:2 * n_h])
-            dh_next = dh * keep[:, t] + drh * r[:, t]
-        dh_next += da[:, t, :2 * n_h] @ W_urh          # both gates' share in one product
+    W_urh = np.concatenate([W_u[:, :n_h], W_r[:, :n_h]])             # (2 n_h, n_h)
+    h_prev = np.concatenate([cache.h0[None], hs[:-1]])               # h^{<t-1>} for every t
+    # Pre-activation gradients of every step, filled by the loop: [da_u, da_r, da_c]; with
+    # reset_after also d(W_ch h_prev + b_ch). The weight gradients after the loop need them.
+    da = np.empty((T, batch, 3 * n_h), dtype=hs.dtype)
+    drec = np.empty_like(hs) if reset_after else None
+    # The loop works in small buffers, allocated once: each step's factors are computed from
+    # the cache in them (no full-size temporaries), in the order of the step's equations.
+    dh, dh_next = np.empty((batch, n_h), hs.dtype), np.zeros((batch, n_h), hs.dtype)
+    keep, f, back, tmp = (np.empty_like(dh) for _ in range(4))
+    with one_blas_thread():                            # small products, one after the other
+        for t in range(T - 1, -1, -1):
+            u_t, r_t, c_t, hp = u[t], r[t], c[t], h_prev[t]
+            da_u, da_r, da_c = da[t, :, :n_h], da[t, :, n_h:2 * n_h], da[t, :, 2 * n_h:]
+            np.add(dhs[t], dh_next, out=dh)
+            np.subtract(1, u_t, out=keep)                             # d h / d h_prev, memory path
+            # da_c = dh ⊙ Γ_u ⊙ (1 - h~²)
+            np.subtract(1, np.multiply(c_t, c_t, out=f), out=f)
+            np.multiply(dh, np.multiply(u_t, f, out=f), out=da_c)
+            # da_u = dh ⊙ (h~ - h_prev) ⊙ Γ_u (1 - Γ_u)
+            np.multiply(np.subtract(c_t, hp, out=f), u_t, out=f)
+            np.multiply(dh, np.multiply(f, keep, out=f), out=da_u)
+            # the reset gate: Γ_r (1 - Γ_r) times what it multiplies
+            np.multiply(rec[t] if reset_after else hp, r_t, out=f)
+            f *= np.subtract(1, r_t, out=tmp)
+            if reset_after:
+                np.multiply(da_c, r_t, out=drec[t])                   # d(W_ch h_prev + b_ch)
+                np.multiply(da_c, f, out=da_r)
+                np.matmul(drec[t], W_ch, out=back)
+                np.multiply(dh, keep, out=dh_next)
+                dh_next += back
+            else:
+                np.matmul(da_c, W_ch, out=back)                       # d(Γ_r ⊙ h_prev)
+                np.multiply(back, f, out=da_r)
+                np.multiply(dh, keep, out=dh_next)
+                dh_next += np.multiply(back, r_t, out=tmp)
+            dh_next += np.matmul(da[t, :, :2 * n_h], W_urh, out=tmp)  # both gates in one product
 
-    # Weight gradients: one product each over all steps and examples.
-    flat = lambda a: a.reshape(-1, a.shape[-1])
-    da_f, x_f, hp_f = flat(da), flat(cache.x), flat(h_prev)
+    # Weight gradients: one product each over all steps and examples (rows t * batch + b).
+    flat = lambda a: a.reshape(T * batch, -1)
+    da_f, x_f, hp_f = flat(da), flat(tm(cache.x)), flat(h_prev)
     dW_x = da_f.T @ x_f                                                 # (3 n_h, n_x)
-    dW_urh = da_f[:, :2 * n_h].T @ hp_f                              # both gates at once
+    dW_urh = da_f[:, :2 * n_h].T @ hp_f                                 # both gates at once
     dW_uh, dW_rh = dW_urh[:n_h], dW_urh[n_h:]
-    if cache.reset_after:
-        dW_ch = flat(drec_all).T @ hp_f
+    if reset_after:
+        dW_ch = flat(drec).T @ hp_f
     else:
         dW_ch = da_f[:, 2 * n_h:].T @ flat(rec)                         # rec = Γ_r ⊙ h_prev
     db = da_f.sum(axis=0)
@@ -256,10 +299,11 @@ def gru_backward(dhs, cache: GRUCache):
         "W_c": np.concatenate([dW_ch, dW_x[2 * n_h:]], axis=1),
         "b_u": db[:n_h], "b_r": db[n_h:2 * n_h], "b_c": db[2 * n_h:],
     }
-    if cache.reset_after:
-        grads["b_ch"] = flat(drec_all).sum(axis=0)
+    if reset_after:
+        grads["b_ch"] = flat(drec).sum(axis=0)
     W_x = np.concatenate([W_u[:, n_h:], W_r[:, n_h:], W_c[:, n_h:]])
-    return da @ W_x, dh_next, grads
+    dx = (da_f @ W_x).reshape(T, batch, -1)
+    return tm(dx), dh_next, grads
 
 
 class GRUStepCache(NamedTuple):

@@ -29,6 +29,7 @@ import numpy as np
 from . import ops
 from .layers import init_orthogonal
 from .scan import scan
+from .threads import one_blas_thread
 from .validate import (as_float, check_cache, check_finite, check_keys, check_rng, check_same_dtype,
                        param, positive_int, upstream)
 
@@ -118,6 +119,22 @@ def _check_inputs(x, h, params, activation, *, sequence: bool):
     return x, h, W_hx, W_hh, b_h
 
 
+def _activate_in_place(z, activation: str) -> np.ndarray:
+    """``g(z)`` written into ``z`` (the same values as ``_ACTIVATIONS``), for the kernels' loops."""
+    if activation == "tanh":
+        return np.tanh(z, out=z)
+    if activation == "relu":
+        return np.maximum(z, 0, out=z)
+    z[...] = ops.sigmoid(z)
+    return z
+
+
+def _check_backward(dhs, cache) -> np.ndarray:
+    """Validate a call of :func:`rnn_backward`; returns ``dhs`` as an array like the states."""
+    check_cache(cache, RNNCache, "rnn_forward")
+    return upstream(dhs, cache.hs.shape, cache.hs.dtype, "dhs", "RNN")
+
+
 # ----------------------------------------------------------------- one step
 def rnn_step_forward(x, h_prev, params: dict, activation: str = "tanh"):
     r"""One step: :math:`h = g(x W_{hx}^\top + h_{prev} W_{hh}^\top + b_h)`.
@@ -197,7 +214,6 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
     cache : RNNCache
     """
     x, h0, W_hx, W_hh, b_h = _check_inputs(x, h0, params, activation, sequence=True)
-    g, _ = _ACTIVATIONS[activation]
     (batch, T, n_x), n_h = x.shape, W_hh.shape[0]
     # Every step's input projection in one 2-D product, time-major: row t * batch + b is
     # x[b, t] @ W_hx.T. (A 3-D ``x @ W_hx.T`` would be one small product per sequence.)
@@ -207,11 +223,13 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
     # rows, a BLAS library may multiply by it faster than by the transposed view.
     W_hh_T = W_hh.T if batch == 1 else np.ascontiguousarray(W_hh.T)
 
-    def step(h_prev, xw_t):
-        h = g(xw_t + h_prev @ W_hh_T)
+    def step(h_prev, z_t):
+        z_t += h_prev @ W_hh_T          # z_t, this step's block of `projected`, in place
+        h = _activate_in_place(z_t, activation)
         return h, h
 
-    hs, _ = scan(step, projected.reshape(T, batch, n_h), h0)   # scan runs over time
+    with one_blas_thread():             # small products, one after the other (rnnlib.threads)
+        hs, _ = scan(step, projected.reshape(T, batch, n_h), h0)   # scan runs over time
     hs = hs.swapaxes(0, 1)            # (batch, T, n_h): a batch-first view, no copy
     return hs, RNNCache(x, h0, hs, W_hx, W_hh, activation)
 
@@ -242,18 +260,18 @@ def rnn_backward(dhs, cache: RNNCache):
     grads : dict
         ``W_hx``, ``W_hh``, ``b_h``.
     """
-    check_cache(cache, RNNCache, "rnn_forward")
+    dhs = _check_backward(dhs, cache)
     hs, W_hh = cache.hs, cache.W_hh
-    dhs = upstream(dhs, hs.shape, hs.dtype, "dhs", "RNN")
     _, g_prime = _ACTIVATIONS[cache.activation]
     batch, T, n_h = hs.shape
     hs_t = hs.swapaxes(0, 1)             # time-major, as rnn_forward computed it
     deltas = g_prime(hs_t)               # g'(z) for every step; multiplied in place below
     dh_next = np.zeros((batch, n_h), dtype=hs.dtype)
-    for t in range(T - 1, -1, -1):
-        delta = deltas[t]
-        delta *= dhs[:, t] + dh_next
-        dh_next = delta @ W_hh
+    with one_blas_thread():              # small products, one after the other
+        for t in range(T - 1, -1, -1):
+            delta = deltas[t]
+            delta *= dhs[:, t] + dh_next
+            dh_next = delta @ W_hh
     # All steps at once, as 2-D products over the T * batch rows (row t * batch + b).
     flat_delta = deltas.reshape(T * batch, n_h)
     h_prev = np.concatenate([cache.h0[None], hs_t[:-1]]).reshape(T * batch, n_h)   # h^{<t-1>}
