@@ -139,6 +139,7 @@ def _sigmoid_into(z, out, e):
     return np.divide(out, e, out=out)
 
 
+@one_blas_thread()          # BLAS on one thread for the whole pass: see rnnlib.threads
 def gru_forward(x, h0, params: dict, reset_after: bool = False):
     r"""Run a GRU over a sequence.
 
@@ -185,30 +186,30 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     e, tmp = np.empty((batch, 2 * n_h), x.dtype), np.empty((batch, n_h), x.dtype)
 
     h_prev = h0
-    with one_blas_thread():                            # small products, one after the other
-        for t in range(T):
-            a_ur, a_c = projected[t, :, :2 * n_h], projected[t, :, 2 * n_h:]
-            np.matmul(h_prev, W_hid, out=hw)
-            a_ur += hw[:, :2 * n_h]
-            u_r = _sigmoid_into(a_ur, a_ur, e)                       # both gates in one call
-            u, r = u_r[:, :n_h], u_r[:, n_h:]
-            if reset_after:
-                np.add(hw[:, 2 * n_h:], params["b_ch"], out=rec[t])   # W_ch h_prev + b_ch
-                a_c += np.multiply(r, rec[t], out=tmp)
-            else:
-                np.multiply(r, h_prev, out=rec[t])                    # Γ_r ⊙ h_prev
-                a_c += np.matmul(rec[t], W_ch_T, out=tmp)
-            c = np.tanh(a_c, out=a_c)
-            # h = Γ_u ⊙ h~ + (1 - Γ_u) ⊙ h_prev
-            np.multiply(u, c, out=hs[t])
-            hs[t] += np.multiply(np.subtract(1, u, out=tmp), h_prev, out=tmp)
-            h_prev = hs[t]
+    for t in range(T):
+        a_ur, a_c = projected[t, :, :2 * n_h], projected[t, :, 2 * n_h:]
+        np.matmul(h_prev, W_hid, out=hw)
+        a_ur += hw[:, :2 * n_h]
+        u_r = _sigmoid_into(a_ur, a_ur, e)                       # both gates in one call
+        u, r = u_r[:, :n_h], u_r[:, n_h:]
+        if reset_after:
+            np.add(hw[:, 2 * n_h:], params["b_ch"], out=rec[t])   # W_ch h_prev + b_ch
+            a_c += np.multiply(r, rec[t], out=tmp)
+        else:
+            np.multiply(r, h_prev, out=rec[t])                    # Γ_r ⊙ h_prev
+            a_c += np.matmul(rec[t], W_ch_T, out=tmp)
+        c = np.tanh(a_c, out=a_c)
+        # h = Γ_u ⊙ h~ + (1 - Γ_u) ⊙ h_prev
+        np.multiply(u, c, out=hs[t])
+        hs[t] += np.multiply(np.subtract(1, u, out=tmp), h_prev, out=tmp)
+        h_prev = hs[t]
 
     bf = lambda a: a.swapaxes(0, 1)                    # batch-first views, no copies
     u, r, c = (bf(projected[..., i * n_h:(i + 1) * n_h]) for i in range(3))
     return bf(hs), GRUCache(x, h0, bf(hs), u, r, c, bf(rec), params, reset_after)
 
 
+@one_blas_thread()          # BLAS on one thread for the whole pass: see rnnlib.threads
 def gru_backward(dhs, cache: GRUCache):
     r"""Backpropagation through time for :func:`gru_forward`.
 
@@ -254,33 +255,32 @@ def gru_backward(dhs, cache: GRUCache):
     # the cache in them (no full-size temporaries), in the order of the step's equations.
     dh, dh_next = np.empty((batch, n_h), hs.dtype), np.zeros((batch, n_h), hs.dtype)
     keep, f, back, tmp = (np.empty_like(dh) for _ in range(4))
-    with one_blas_thread():                            # small products, one after the other
-        for t in range(T - 1, -1, -1):
-            u_t, r_t, c_t, hp = u[t], r[t], c[t], h_prev[t]
-            da_u, da_r, da_c = da[t, :, :n_h], da[t, :, n_h:2 * n_h], da[t, :, 2 * n_h:]
-            np.add(dhs[t], dh_next, out=dh)
-            np.subtract(1, u_t, out=keep)                             # d h / d h_prev, memory path
-            # da_c = dh ⊙ Γ_u ⊙ (1 - h~²)
-            np.subtract(1, np.multiply(c_t, c_t, out=f), out=f)
-            np.multiply(dh, np.multiply(u_t, f, out=f), out=da_c)
-            # da_u = dh ⊙ (h~ - h_prev) ⊙ Γ_u (1 - Γ_u)
-            np.multiply(np.subtract(c_t, hp, out=f), u_t, out=f)
-            np.multiply(dh, np.multiply(f, keep, out=f), out=da_u)
-            # the reset gate: Γ_r (1 - Γ_r) times what it multiplies
-            np.multiply(rec[t] if reset_after else hp, r_t, out=f)
-            f *= np.subtract(1, r_t, out=tmp)
-            if reset_after:
-                np.multiply(da_c, r_t, out=drec[t])                   # d(W_ch h_prev + b_ch)
-                np.multiply(da_c, f, out=da_r)
-                np.matmul(drec[t], W_ch, out=back)
-                np.multiply(dh, keep, out=dh_next)
-                dh_next += back
-            else:
-                np.matmul(da_c, W_ch, out=back)                       # d(Γ_r ⊙ h_prev)
-                np.multiply(back, f, out=da_r)
-                np.multiply(dh, keep, out=dh_next)
-                dh_next += np.multiply(back, r_t, out=tmp)
-            dh_next += np.matmul(da[t, :, :2 * n_h], W_urh, out=tmp)  # both gates in one product
+    for t in range(T - 1, -1, -1):
+        u_t, r_t, c_t, hp = u[t], r[t], c[t], h_prev[t]
+        da_u, da_r, da_c = da[t, :, :n_h], da[t, :, n_h:2 * n_h], da[t, :, 2 * n_h:]
+        np.add(dhs[t], dh_next, out=dh)
+        np.subtract(1, u_t, out=keep)                             # d h / d h_prev, memory path
+        # da_c = dh ⊙ Γ_u ⊙ (1 - h~²)
+        np.subtract(1, np.multiply(c_t, c_t, out=f), out=f)
+        np.multiply(dh, np.multiply(u_t, f, out=f), out=da_c)
+        # da_u = dh ⊙ (h~ - h_prev) ⊙ Γ_u (1 - Γ_u)
+        np.multiply(np.subtract(c_t, hp, out=f), u_t, out=f)
+        np.multiply(dh, np.multiply(f, keep, out=f), out=da_u)
+        # the reset gate: Γ_r (1 - Γ_r) times what it multiplies
+        np.multiply(rec[t] if reset_after else hp, r_t, out=f)
+        f *= np.subtract(1, r_t, out=tmp)
+        if reset_after:
+            np.multiply(da_c, r_t, out=drec[t])                   # d(W_ch h_prev + b_ch)
+            np.multiply(da_c, f, out=da_r)
+            np.matmul(drec[t], W_ch, out=back)
+            np.multiply(dh, keep, out=dh_next)
+            dh_next += back
+        else:
+            np.matmul(da_c, W_ch, out=back)                       # d(Γ_r ⊙ h_prev)
+            np.multiply(back, f, out=da_r)
+            np.multiply(dh, keep, out=dh_next)
+            dh_next += np.multiply(back, r_t, out=tmp)
+        dh_next += np.matmul(da[t, :, :2 * n_h], W_urh, out=tmp)  # both gates in one product
 
     # Weight gradients: one product each over all steps and examples (rows t * batch + b).
     flat = lambda a: a.reshape(T * batch, -1)

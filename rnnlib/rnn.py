@@ -187,6 +187,7 @@ def rnn_step_backward(dh, cache: RNNStepCache):
 
 
 # ----------------------------------------------------------------- a whole sequence
+@one_blas_thread()          # BLAS on one thread for the whole pass: see rnnlib.threads
 def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
     r"""Run the RNN over a sequence, from the initial state ``h0``.
 
@@ -228,12 +229,12 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
         h = _activate_in_place(z_t, activation)
         return h, h
 
-    with one_blas_thread():             # small products, one after the other (rnnlib.threads)
-        hs, _ = scan(step, projected.reshape(T, batch, n_h), h0)   # scan runs over time
+    hs, _ = scan(step, projected.reshape(T, batch, n_h), h0)   # scan runs over time
     hs = hs.swapaxes(0, 1)            # (batch, T, n_h): a batch-first view, no copy
     return hs, RNNCache(x, h0, hs, W_hx, W_hh, activation)
 
 
+@one_blas_thread()          # BLAS on one thread for the whole pass: see rnnlib.threads
 def rnn_backward(dhs, cache: RNNCache):
     r"""Backpropagation through time for :func:`rnn_forward`.
 
@@ -267,11 +268,10 @@ def rnn_backward(dhs, cache: RNNCache):
     hs_t = hs.swapaxes(0, 1)             # time-major, as rnn_forward computed it
     deltas = g_prime(hs_t)               # g'(z) for every step; multiplied in place below
     dh_next = np.zeros((batch, n_h), dtype=hs.dtype)
-    with one_blas_thread():              # small products, one after the other
-        for t in range(T - 1, -1, -1):
-            delta = deltas[t]
-            delta *= dhs[:, t] + dh_next
-            dh_next = delta @ W_hh
+    for t in range(T - 1, -1, -1):
+        delta = deltas[t]
+        delta *= dhs[:, t] + dh_next
+        dh_next = delta @ W_hh
     # All steps at once, as 2-D products over the T * batch rows (row t * batch + b).
     flat_delta = deltas.reshape(T * batch, n_h)
     h_prev = np.concatenate([cache.h0[None], hs_t[:-1]]).reshape(T * batch, n_h)   # h^{<t-1>}

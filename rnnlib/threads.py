@@ -1,23 +1,28 @@
-"""BLAS threads for the recurrent kernels: one thread inside the loop over time.
+"""BLAS threads for the recurrent kernels: each pass runs on one thread.
 
 The loop of a recurrent layer runs one small matrix product per step, ``(batch, n_h)`` by
 ``(n_h, k n_h)``, each waiting for the one before. A multithreaded BLAS splits every such
-product between its threads and makes them meet at the end of it: on a quiet machine that
-gains little at these sizes, and when another process keeps a core busy, a thread that waits
-for a core holds up every step (``benchmarks/bench_threads.py`` measures both). The products
-before and after the loop (the input projections of all steps, the weight gradients) are large
-and keep every thread.
+product between its threads and makes them meet at the end of it; when another process keeps
+a core busy, a thread that waits for a core holds up every step, and the pass can take ten
+times as long. The large products before and after the loop (the input projections of all
+steps, the weight gradients) do gain from more threads, but only on an idle machine: after a
+multithreaded product, OpenBLAS's other threads keep spinning, waiting for more work, through
+the loop that follows, where they take a core from the loop or from any other process.
+``benchmarks/bench_threads.py`` measures the three choices (no limit, the loop alone on one
+thread, the whole pass on one thread), on a quiet machine and with a busy process beside it;
+the whole pass on one thread was the fastest in both cases on the machine of the benchmarks
+appendix, and uses the least CPU time.
 
-:func:`one_blas_thread` is the context manager the kernels of :mod:`rnnlib.rnn` and
-:mod:`rnnlib.gru` put around their loops. It needs ``threadpoolctl``, which finds the BLAS
-library numpy loaded. ``threadpoolctl.threadpool_limits`` inspects the process's loaded
-libraries at every call (a few hundred microseconds); here they are inspected once, and each
-use costs a few microseconds, nothing when BLAS already runs on one thread (as with
-``OPENBLAS_NUM_THREADS=1``). Thread counts do not change the results: a BLAS library divides a
-product between its threads by blocks of the output, and each output element is summed in the
-same order either way.
+:func:`one_blas_thread` is what the kernels of :mod:`rnnlib.rnn` and :mod:`rnnlib.gru` run
+in (as a decorator). It needs ``threadpoolctl``, which finds the BLAS library numpy loaded.
+``threadpoolctl.threadpool_limits`` inspects the process's loaded libraries at every call
+(hundreds of microseconds); here they are inspected once, and each use costs microseconds,
+almost nothing when BLAS already runs on one thread (as with ``OPENBLAS_NUM_THREADS=1``).
+Thread counts do not change the results: a BLAS library divides a product between its threads
+by blocks of the output, and each output element is summed in the same order either way
+(``tests/test_threads.py`` checks it for the kernels).
 
-:func:`loop_threads_limited` switches the policy off for a block, to measure what it buys.
+:func:`limit_enabled` switches the limit off for a block, to measure what it buys.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
-__all__ = ["one_blas_thread", "loop_threads_limited", "blas_threads"]
+__all__ = ["one_blas_thread", "limit_enabled", "blas_threads"]
 
 _state = {"controller": None, "enabled": True}
 _lock = threading.Lock()
@@ -48,9 +53,10 @@ def blas_threads() -> int:
 
 @contextmanager
 def one_blas_thread():
-    """Run the block with BLAS on one thread, and restore the previous limit after it.
+    """Run the block (or, as ``@one_blas_thread()``, the function) with BLAS on one thread, and
+    restore the previous limit after it.
 
-    Does nothing if BLAS already runs on one thread, or inside :func:`loop_threads_limited`
+    Does nothing if BLAS already runs on one thread, or inside :func:`limit_enabled`
     with ``False``.
     """
     controller = _blas_controller()
@@ -62,7 +68,7 @@ def one_blas_thread():
 
 
 @contextmanager
-def loop_threads_limited(enabled: bool):
+def limit_enabled(enabled: bool):
     """Turn :func:`one_blas_thread` on (the default) or off for a block; for measurements."""
     previous, _state["enabled"] = _state["enabled"], bool(enabled)
     try:

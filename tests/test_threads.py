@@ -27,7 +27,7 @@ def test_one_blas_thread_limits_and_restores():
 @needs_threads
 def test_the_policy_can_be_switched_off_for_a_block():
     before = threads.blas_threads()
-    with threads.loop_threads_limited(False), threads.one_blas_thread():
+    with threads.limit_enabled(False), threads.one_blas_thread():
         assert threads.blas_threads() == before
     with threads.one_blas_thread():
         assert threads.blas_threads() == 1
@@ -84,7 +84,7 @@ def run_both(dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_thread_counts_do_not_change_the_results(dtype):
     default = run_both(dtype)
-    with threads.loop_threads_limited(False):           # every product on every thread
+    with threads.limit_enabled(False):           # every product on every thread
         all_threads = run_both(dtype)
     with blas.limit(limits=1):                          # every product on one thread
         one_thread = run_both(dtype)
