@@ -60,14 +60,6 @@ __all__ = ["gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward
 GRU_PARAMS = ("W_u", "W_r", "W_c", "b_u", "b_r", "b_c")
 
 
-def _sigmoid(z):
-    # ops.sigmoid without its finiteness check (the inputs were checked once), and with one
-    # division: e^{-|z|} never overflows, and both branches keep full relative precision
-    # (the tanh form (1 + tanh(z/2))/2 is cheaper but loses digits where sigma is tiny).
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
-
-
 class GRUCache(NamedTuple):
     """What :func:`gru_backward` needs (per-step arrays are ``(batch, T, n_h)``)."""
 
@@ -129,14 +121,17 @@ def _check_inputs(x, h, params, reset_after, *, sequence: bool):
     return x, h, n_h
 
 
-def _sigmoid_into(z, out, e):
-    """``_sigmoid(z)`` written into ``out``, with ``e`` as scratch (contiguous, shaped like ``z``):
-    the same values, without allocating at every step of the loop."""
-    np.exp(np.negative(np.abs(z, out=e), out=e), out=e)           # e = e^{-|z|}, in (0, 1]
-    np.greater_equal(z, 0, out=out)                               # 1.0 where z >= 0, else 0.0
-    np.maximum(out, e, out=out)                                   # where(z >= 0, 1, e), exactly
-    e += 1.0
-    return np.divide(out, e, out=out)
+def _sigmoid_in_place(z):
+    """σ(z) = 1 / (1 + e^{-z}), written into ``z``: four passes over the array, no allocation.
+
+    Accurate to a few units in the last place for every finite z: where e^{-z} is large the
+    quotient keeps its relative precision, and where e^{-z} overflows (z < -709 in float64),
+    σ(z) is 0 to working precision. (ops.sigmoid avoids the overflow, with more passes.)
+    """
+    with np.errstate(over="ignore"):
+        np.exp(np.negative(z, out=z), out=z)
+    z += 1
+    return np.divide(1, z, out=z)
 
 
 @one_blas_thread()          # BLAS on one thread for the whole pass: see rnnlib.threads
@@ -166,12 +161,16 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     x, h0, n_h = _check_inputs(x, h0, params, reset_after, sequence=True)
     batch, T, n_x = x.shape
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
-    # Input projections of all three gates at every step: one 2-D product before the loop,
-    # time-major (row t * batch + b is step t of sequence b), so each step reads one block.
-    W_x = np.concatenate([W_u[:, n_h:], W_r[:, n_h:], W_c[:, n_h:]])          # (3 n_h, n_x)
-    projected = x.swapaxes(0, 1).reshape(T * batch, n_x) @ W_x.T
-    projected += np.concatenate([params["b_u"], params["b_r"], params["b_c"]])
-    projected = projected.reshape(T, batch, 3 * n_h)
+    # Input projections of every gate at every step, before the loop: 2-D products, time-major
+    # (row t * batch + b is step t of sequence b), one for both gates and one for the candidate,
+    # so that the block of each step is contiguous (numpy is several times slower on strided
+    # blocks) and the sigmoid of both gates is one call.
+    x_tm = x.swapaxes(0, 1).reshape(T * batch, n_x)
+    a_ur_all = x_tm @ np.concatenate([W_u[:, n_h:], W_r[:, n_h:]]).T          # (T B, 2 n_h)
+    a_ur_all += np.concatenate([params["b_u"], params["b_r"]])
+    a_c_all = x_tm @ W_c[:, n_h:].T                                           # (T B, n_h)
+    a_c_all += params["b_c"]
+    a_ur_all, a_c_all = a_ur_all.reshape(T, batch, 2 * n_h), a_c_all.reshape(T, batch, n_h)
     # The recurrent weights of the gates side by side: one product per step for both gates
     # (with reset_after, for all three). With a batch of rows, a row-major copy of the
     # transposed weights, made once, may multiply faster than the transposed view.
@@ -180,17 +179,17 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     if batch > 1:
         W_hid, W_ch_T = np.ascontiguousarray(W_hid), np.ascontiguousarray(W_ch_T)
     # What the steps write, allocated once, time-major (block t is step t). Each step turns its
-    # block of `projected` into [Γ_u, Γ_r, h~] in place: no array per step, and no copies.
+    # blocks of the projections into [Γ_u, Γ_r] and h~ in place: no array per step, no copies.
     hs, rec = np.empty((T, batch, n_h), x.dtype), np.empty((T, batch, n_h), x.dtype)
     hw = np.empty((batch, W_hid.shape[1]), x.dtype)   # h_prev @ W_hid
-    e, tmp = np.empty((batch, 2 * n_h), x.dtype), np.empty((batch, n_h), x.dtype)
+    tmp = np.empty((batch, n_h), x.dtype)
 
     h_prev = h0
     for t in range(T):
-        a_ur, a_c = projected[t, :, :2 * n_h], projected[t, :, 2 * n_h:]
+        a_ur, a_c = a_ur_all[t], a_c_all[t]
         np.matmul(h_prev, W_hid, out=hw)
         a_ur += hw[:, :2 * n_h]
-        u_r = _sigmoid_into(a_ur, a_ur, e)                       # both gates in one call
+        u_r = _sigmoid_in_place(a_ur)                             # both gates in one call
         u, r = u_r[:, :n_h], u_r[:, n_h:]
         if reset_after:
             np.add(hw[:, 2 * n_h:], params["b_ch"], out=rec[t])   # W_ch h_prev + b_ch
@@ -199,13 +198,14 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
             np.multiply(r, h_prev, out=rec[t])                    # Γ_r ⊙ h_prev
             a_c += np.matmul(rec[t], W_ch_T, out=tmp)
         c = np.tanh(a_c, out=a_c)
-        # h = Γ_u ⊙ h~ + (1 - Γ_u) ⊙ h_prev
-        np.multiply(u, c, out=hs[t])
-        hs[t] += np.multiply(np.subtract(1, u, out=tmp), h_prev, out=tmp)
+        # h = Γ_u ⊙ h~ + (1 - Γ_u) ⊙ h_prev, computed as h_prev + Γ_u ⊙ (h~ - h_prev)
+        np.subtract(c, h_prev, out=hs[t])
+        hs[t] *= u
+        hs[t] += h_prev
         h_prev = hs[t]
 
     bf = lambda a: a.swapaxes(0, 1)                    # batch-first views, no copies
-    u, r, c = (bf(projected[..., i * n_h:(i + 1) * n_h]) for i in range(3))
+    u, r, c = bf(a_ur_all[..., :n_h]), bf(a_ur_all[..., n_h:]), bf(a_c_all)
     return bf(hs), GRUCache(x, h0, bf(hs), u, r, c, bf(rec), params, reset_after)
 
 

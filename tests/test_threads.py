@@ -53,7 +53,7 @@ def test_kernels_limit_blas_inside_their_loop_only(monkeypatch):
         monkeypatch.setattr(module, name, lambda *a: seen.append(threads.blas_threads()) or original(*a))
 
     spy(rnnlib.rnn, "_activate_in_place")
-    spy(rnnlib.gru, "_sigmoid_into")
+    spy(rnnlib.gru, "_sigmoid_in_place")
     rng = np.random.default_rng(0)
     x, h0 = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 4))
     rnn_forward(x, h0, init_rnn(3, 4, rng))
