@@ -161,16 +161,24 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     x, h0, n_h = _check_inputs(x, h0, params, reset_after, sequence=True)
     batch, T, n_x = x.shape
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
+    # Everything the pass keeps, in one array allocated once, time-major (block t is step t):
+    # the projections that the steps turn into [Γ_u, Γ_r] and h~ in place, the states and rec.
+    # (One large array rather than five: freed and allocated again, it is reused as it is,
+    # where five are given back to the system and paged in again at the next call.)
+    size = T * batch * n_h
+    kept = np.empty(5 * size, x.dtype)
+    a_ur_all, a_c_all = kept[:2 * size].reshape(T, batch, 2 * n_h), kept[2 * size:3 * size]
+    hs, rec = kept[3 * size:4 * size].reshape(T, batch, n_h), kept[4 * size:].reshape(T, batch, n_h)
     # Input projections of every gate at every step, before the loop: 2-D products, time-major
     # (row t * batch + b is step t of sequence b), one for both gates and one for the candidate,
     # so that the block of each step is contiguous (numpy is several times slower on strided
     # blocks) and the sigmoid of both gates is one call.
     x_tm = x.swapaxes(0, 1).reshape(T * batch, n_x)
-    a_ur_all = x_tm @ np.concatenate([W_u[:, n_h:], W_r[:, n_h:]]).T          # (T B, 2 n_h)
+    np.matmul(x_tm, np.concatenate([W_u[:, n_h:], W_r[:, n_h:]]).T, out=a_ur_all.reshape(T * batch, -1))
     a_ur_all += np.concatenate([params["b_u"], params["b_r"]])
-    a_c_all = x_tm @ W_c[:, n_h:].T                                           # (T B, n_h)
+    np.matmul(x_tm, W_c[:, n_h:].T, out=a_c_all.reshape(T * batch, n_h))
+    a_c_all = a_c_all.reshape(T, batch, n_h)
     a_c_all += params["b_c"]
-    a_ur_all, a_c_all = a_ur_all.reshape(T, batch, 2 * n_h), a_c_all.reshape(T, batch, n_h)
     # The recurrent weights of the gates side by side: one product per step for both gates
     # (with reset_after, for all three). With a batch of rows, a row-major copy of the
     # transposed weights, made once, may multiply faster than the transposed view.
@@ -178,9 +186,6 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     W_hid, W_ch_T = np.concatenate(blocks).T, W_c[:, :n_h].T              # (n_h, 2 or 3 n_h)
     if batch > 1:
         W_hid, W_ch_T = np.ascontiguousarray(W_hid), np.ascontiguousarray(W_ch_T)
-    # What the steps write, allocated once, time-major (block t is step t). Each step turns its
-    # blocks of the projections into [Γ_u, Γ_r] and h~ in place: no array per step, no copies.
-    hs, rec = np.empty((T, batch, n_h), x.dtype), np.empty((T, batch, n_h), x.dtype)
     hw = np.empty((batch, W_hid.shape[1]), x.dtype)   # h_prev @ W_hid
     tmp = np.empty((batch, n_h), x.dtype)
 
@@ -246,11 +251,16 @@ def gru_backward(dhs, cache: GRUCache):
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
     W_ch = W_c[:, :n_h]
     W_urh = np.concatenate([W_u[:, :n_h], W_r[:, :n_h]])             # (2 n_h, n_h)
-    h_prev = np.concatenate([cache.h0[None], hs[:-1]])               # h^{<t-1>} for every t
-    # Pre-activation gradients of every step, filled by the loop: [da_u, da_r, da_c]; with
-    # reset_after also d(W_ch h_prev + b_ch). The weight gradients after the loop need them.
-    da = np.empty((T, batch, 3 * n_h), dtype=hs.dtype)
-    drec = np.empty_like(hs) if reset_after else None
+    # One array for the pass's large work arrays (one, for the reason given in gru_forward):
+    # the pre-activation gradients of every step, filled by the loop, [da_u, da_r, da_c], with
+    # reset_after also d(W_ch h_prev + b_ch); and h^{<t-1>} for every t. The weight gradients
+    # after the loop need them all.
+    size = T * batch * n_h
+    work = np.empty((5 if reset_after else 4) * size, hs.dtype)
+    da = work[:3 * size].reshape(T, batch, 3 * n_h)
+    h_prev = work[3 * size:4 * size].reshape(T, batch, n_h)
+    np.concatenate([cache.h0[None], hs[:-1]], out=h_prev)
+    drec = work[4 * size:].reshape(T, batch, n_h) if reset_after else None
     # The loop works in small buffers, allocated once: each step's factors are computed from
     # the cache in them (no full-size temporaries), in the order of the step's equations.
     dh, dh_next = np.empty((batch, n_h), hs.dtype), np.zeros((batch, n_h), hs.dtype)
