@@ -34,10 +34,12 @@ Two faces: :func:`gru_step_forward` and :func:`gru_step_backward` are one step w
 the equations, the code the chapters show; :func:`gru_forward` and :func:`gru_backward` are
 the kernels for whole sequences that training uses, tested equal to the steps run in a loop.
 
-Speed: the input projections of every gate and every step are one matrix product before the
-loop; inside it, one ``(batch, n_h) @ (n_h, 2 n_h)`` product for the gates and one for the
-candidate (with ``reset_after``, a single ``(n_h, 3 n_h)`` product for all three); weight
-gradients are one product each after the backward loop.
+Speed: the input projections of every gate and every step are computed before the loop, in two
+matrix products (both gates, the candidate); inside it, one ``(batch, n_h) @ (n_h, 2 n_h)``
+product for the gates and one for the candidate (with ``reset_after``, a single
+``(n_h, 3 n_h)`` product for all three), and element-wise work done in place, in arrays
+allocated once; weight gradients are one product each after the backward loop. Each pass runs
+with BLAS on one thread (:mod:`rnnlib.threads` says why).
 """
 
 from __future__ import annotations
@@ -155,7 +157,8 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     -------
     hs : ndarray, shape (batch, T, n_h)
         A batch-first view of a time-major array (not C-contiguous when ``batch > 1``), as are
-        the cache's gates, candidates and ``rec``.
+        the cache's gates, candidates and ``rec``; all five share one allocation, so keeping
+        ``hs`` alone keeps them all (copy it to keep only the states).
     cache : GRUCache
     """
     x, h0, n_h = _check_inputs(x, h0, params, reset_after, sequence=True)
@@ -163,21 +166,22 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
     # Everything the pass keeps, in one array allocated once, time-major (block t is step t):
     # the projections that the steps turn into [Γ_u, Γ_r] and h~ in place, the states and rec.
-    # (One large array rather than five: freed and allocated again, it is reused as it is,
-    # where five are given back to the system and paged in again at the next call.)
+    # (One allocation rather than five: in our measurements, glibc's allocator reused one
+    # large block freed by the previous call, but gave five back to the system, and every
+    # call paid a page fault for each of their pages.)
     size = T * batch * n_h
     kept = np.empty(5 * size, x.dtype)
-    a_ur_all, a_c_all = kept[:2 * size].reshape(T, batch, 2 * n_h), kept[2 * size:3 * size]
-    hs, rec = kept[3 * size:4 * size].reshape(T, batch, n_h), kept[4 * size:].reshape(T, batch, n_h)
+    a_ur_all = kept[:2 * size].reshape(T, batch, 2 * n_h)
+    a_c_all, hs, rec = (kept[i * size:(i + 1) * size].reshape(T, batch, n_h) for i in (2, 3, 4))
     # Input projections of every gate at every step, before the loop: 2-D products, time-major
     # (row t * batch + b is step t of sequence b), one for both gates and one for the candidate,
     # so that the block of each step is contiguous (numpy is several times slower on strided
     # blocks) and the sigmoid of both gates is one call.
     x_tm = x.swapaxes(0, 1).reshape(T * batch, n_x)
-    np.matmul(x_tm, np.concatenate([W_u[:, n_h:], W_r[:, n_h:]]).T, out=a_ur_all.reshape(T * batch, -1))
+    W_urx_T = np.concatenate([W_u[:, n_h:], W_r[:, n_h:]]).T                 # (n_x, 2 n_h)
+    np.matmul(x_tm, W_urx_T, out=a_ur_all.reshape(T * batch, 2 * n_h))
     a_ur_all += np.concatenate([params["b_u"], params["b_r"]])
     np.matmul(x_tm, W_c[:, n_h:].T, out=a_c_all.reshape(T * batch, n_h))
-    a_c_all = a_c_all.reshape(T, batch, n_h)
     a_c_all += params["b_c"]
     # The recurrent weights of the gates side by side: one product per step for both gates
     # (with reset_after, for all three). With a batch of rows, a row-major copy of the
