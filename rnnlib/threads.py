@@ -3,23 +3,26 @@
 The loop of a recurrent layer runs one small matrix product per step, ``(batch, n_h)`` by
 ``(n_h, k n_h)``, each waiting for the one before. A multithreaded BLAS splits every such
 product between its threads and makes them meet at the end of it; when another process keeps
-a core busy, a thread that waits for a core holds up every step, and the pass can take ten
-times as long. The large products before and after the loop (the input projections of all
+a core busy, a thread that waits for a core holds up every step, and the pass can take
+several times as long. The large products before and after the loop (the input projections of all
 steps, the weight gradients) do gain from more threads, but only on an idle machine: after a
 multithreaded product, OpenBLAS's other threads keep spinning, waiting for more work, through
 the loop that follows, where they take a core from the loop or from any other process.
-``benchmarks/bench_threads.py`` measures the three choices (no limit, the loop alone on one
-thread, the whole pass on one thread), on a quiet machine and with a busy process beside it;
-the whole pass on one thread was the fastest in both cases on the machine of the benchmarks
-appendix, and uses the least CPU time.
+``benchmarks/bench_threads.py`` measures the choices on a quiet machine and with one busy
+process beside it. On the two-core machine of the benchmarks appendix, without any limit a pass
+was somewhat faster on a quiet machine (the GRU of the benchmark by about 15%), but with one
+busy process beside it took 2.4 to 14 times as long as with the whole pass on one thread; the
+loop alone on one thread was slower than the whole pass on one thread, quiet and busy, and
+used twice the CPU time, in the run that measured it. The whole pass on one thread costs a
+little on an idle machine and holds up when the machine is shared.
 
 :func:`one_blas_thread` is what the kernels of :mod:`rnnlib.rnn` and :mod:`rnnlib.gru` run
 in (as a decorator). It needs ``threadpoolctl``, which finds the BLAS library numpy loaded.
 ``threadpoolctl.threadpool_limits`` inspects the process's loaded libraries at every call
 (hundreds of microseconds); here they are inspected once, and each use costs microseconds,
 almost nothing when BLAS already runs on one thread (as with ``OPENBLAS_NUM_THREADS=1``).
-Thread counts do not change the results: a BLAS library divides a product between its threads
-by blocks of the output, and each output element is summed in the same order either way
+Thread counts do not change the results: OpenBLAS divides a product between its threads by
+blocks of the output, and each output element is summed in the same order either way
 (``tests/test_threads.py`` checks it for the kernels).
 
 :func:`limit_enabled` switches the limit off for a block, to measure what it buys.

@@ -1,4 +1,5 @@
-"""rnnlib.threads: the kernels' loops run BLAS on one thread, and thread counts change no result."""
+"""rnnlib.threads: the kernels run BLAS on one thread, the limit is undone after them, and thread
+counts change no result."""
 
 import numpy as np
 import pytest
@@ -43,7 +44,7 @@ def test_the_limit_is_restored_after_an_error():
 
 
 @needs_threads
-def test_kernels_limit_blas_inside_their_loop_only(monkeypatch):
+def test_kernels_run_their_loop_with_one_blas_thread(monkeypatch):
     import rnnlib.gru
     import rnnlib.rnn
     seen = []
@@ -84,7 +85,7 @@ def run_both(dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_thread_counts_do_not_change_the_results(dtype):
     default = run_both(dtype)
-    with threads.limit_enabled(False):           # every product on every thread
+    with threads.limit_enabled(False):                 # every product on every thread
         all_threads = run_both(dtype)
     with blas.limit(limits=1):                          # every product on one thread
         one_thread = run_both(dtype)
