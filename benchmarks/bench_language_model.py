@@ -94,7 +94,7 @@ def run():
     h0s = initial_states(config, BATCH)
 
     def train_step():
-        loss, grads, _ = lm_loss_and_grads(params, ids, targets, None, h0s, config, rng, True)
+        loss, grads, _ = lm_loss_and_grads(ids, targets, None, params, config, h0s=h0s, rng=rng)
         clip_grad_norm(grads, 5.0)
         optimizer.step(params, grads)
         return grads

@@ -11,7 +11,7 @@ streams (the ``within_play`` split of the plays):
 Both are float32 GRUs with the reset gate after the recurrent product (``reset_after=True``),
 trained with Adam (learning rate 3e-3) and the global gradient norm clipped to 1.0.
 
-A **training step** is one chunk of :func:`rnnlib.train.stream_batches`: loss and gradients
+A **training step** is one chunk of :func:`rnnlib.lm_data.stream_batches`: loss and gradients
 (dropout on), clipping, one Adam update, the final states carried into the next chunk, exactly
 as :func:`rnnlib.train.train_language_model` does. Each implementation runs over the first
 chunks of the stream, several times (the best run counts), and the result is tokens (targets)
@@ -51,9 +51,8 @@ import numpy as np
 from rnnlib.language_model import LMConfig, init_language_model, lm_forward, lm_loss_and_grads
 from rnnlib.losses import fused_cross_entropy
 from rnnlib.params import count_params, flatten_params
-from rnnlib.lm_data import load_corpus
+from rnnlib.lm_data import load_corpus, stream_batches
 from rnnlib.optim import Adam, clip_grad_norm
-from rnnlib.train import stream_batches
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import best_of, command_line, machine_info, write_results  # noqa: E402
@@ -164,7 +163,7 @@ def rnnlib_trainer(params, config, chunks, seed=1):
     def run():
         states = None
         for x, y in chunks:
-            _, grads, states = lm_loss_and_grads(params, x, y, None, states, config, rng, True)
+            _, grads, states = lm_loss_and_grads(x, y, None, params, config, h0s=states, rng=rng)
             clip_grad_norm(grads, CLIP)
             optimizer.step(params, grads)
     return run
@@ -202,14 +201,14 @@ def agreement(params, config, chunks):
     config = dataclasses.replace(config, dropout=0.0)
     (x0, _), (x, y) = chunks[0], chunks[1]
     p64 = as_float64(params)
-    _, h0s, _ = lm_forward(p64, x0, None, dataclasses.replace(config, dtype="float64"))
+    _, h0s, _ = lm_forward(x0, p64, dataclasses.replace(config, dtype="float64"))
     loss, grads, _ = naive_loss_and_grads(p64, x, y, h0s[0], 0.0, None)
     flat = flatten_params(grads)
     out = {"loss_naive": loss}
     for dtype, p in (("float64", p64), ("float32", params)):
         cfg = dataclasses.replace(config, dtype=dtype)
         h0 = [h0s[0].astype(dtype)]
-        loss_r, grads_r, _ = lm_loss_and_grads(p, x, y, None, h0, cfg, None, False)
+        loss_r, grads_r, _ = lm_loss_and_grads(x, y, None, p, cfg, h0s=h0, train=False)
         flat_r = flatten_params(grads_r)
         out[f"loss_rnnlib_{dtype}"] = loss_r
         if dtype == "float64":      # element-wise, as the other benchmarks
@@ -234,7 +233,7 @@ def check(a):
 def output_layer_seconds(params, config, chunk, repeats):
     """rnnlib's and the naive output layer alone (forward and backward) on one chunk."""
     x, y = chunk
-    _, _, cache = lm_forward(params, x, None, config)
+    _, _, cache = lm_forward(x, params, config)
     top, W, b = cache.top, cache.W, params["out"]["b"]
 
     def fast():

@@ -35,10 +35,11 @@ from matplotlib.path import Path
 from .plots import COLORS
 
 __all__ = ["unrolled_rnn", "rnn_cell", "io_patterns", "gru_cell", "deep_rnn",
-           "bidirectional_rnn", "ACTIVATIONS"]
+           "bidirectional_rnn", "ACTIVATION_TEX"]
 
 #: Activations :func:`rnn_cell` can draw, with their mathtext.
-ACTIVATIONS = {"tanh": r"\tanh", "relu": r"\mathrm{ReLU}", "sigmoid": r"\sigma"}
+#: How each activation of :data:`rnnlib.ops.ACTIVATIONS` is written in a diagram.
+ACTIVATION_TEX = {"tanh": r"\tanh", "relu": r"\mathrm{ReLU}", "sigmoid": r"\sigma"}
 
 _INK = "#333333"                     # arrows, node edges, free text
 _EDGE = {"x": COLORS[5], "h": COLORS[1], "y": COLORS[3], "gate": COLORS[4], "op": "#666666"}
@@ -298,9 +299,9 @@ def rnn_cell(activation="tanh"):
     -------
     matplotlib.figure.Figure
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    g_tex = ACTIVATIONS[activation]
+    if activation not in ACTIVATION_TEX:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATION_TEX)}, got {activation!r}")
+    g_tex = ACTIVATION_TEX[activation]
     fig, ax = _canvas((-2.9, 11.3), (-3.0, 6.5))
     y0 = 2.6
     # the cell's boundary

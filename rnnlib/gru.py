@@ -48,6 +48,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .validate import check_backward
 from .layers import init_orthogonal
 from .ops import sigmoid
 from .threads import one_blas_thread
@@ -56,7 +57,7 @@ from .validate import (as_float, check_cache, check_finite, check_keys, check_rn
 
 __all__ = ["gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward", "init_gru",
            "gru_param_count", "from_pytorch", "to_pytorch", "from_keras", "to_keras",
-           "GRU_PARAMS", "GRUCache", "GRUStepCache"]
+           "gru_param_shapes", "GRU_PARAMS", "GRUCache", "GRUStepCache"]
 
 #: Parameter names; ``reset_after=True`` adds ``b_ch``.
 GRU_PARAMS = ("W_u", "W_r", "W_c", "b_u", "b_r", "b_c")
@@ -363,9 +364,8 @@ def gru_step_backward(dh, cache: GRUStepCache):
     :math:`da_u = dh \odot (\tilde h - h^{\langle t-1 \rangle}) \odot \Gamma_u (1 - \Gamma_u)`;
     the reset gate's share depends on the convention. Returns ``(dx, dh_prev, grads)``.
     """
-    check_cache(cache, GRUStepCache, "gru_step_forward")
+    dh = check_backward(dh, cache, GRUStepCache, "gru_step_forward", "h_prev", "dh", "GRU step")
     x, h_prev, u, r, c, rec, params, reset_after = cache
-    dh = upstream(dh, h_prev.shape, h_prev.dtype, "dh", "GRU step")
     n_h = h_prev.shape[1]
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
     W_ch, W_cx = W_c[:, :n_h], W_c[:, n_h:]
@@ -393,6 +393,13 @@ def gru_step_backward(dh, cache: GRUStepCache):
     return dx, dh_prev, {k: grads[k] for k in params}
 
 
+def gru_param_shapes(n_x: int, n_h: int, reset_after: bool = False) -> dict[str, tuple]:
+    """The shape of each parameter of a GRU layer: :data:`GRU_PARAMS`, and ``b_ch`` when
+    ``reset_after``."""
+    keys = GRU_PARAMS + (("b_ch",) if reset_after else ())
+    return {k: (n_h, n_h + n_x) if k.startswith("W") else (n_h,) for k in keys}
+
+
 def init_gru(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64,
              reset_after: bool = False) -> dict:
     """GRU parameters: input parts Glorot-uniform, recurrent parts orthogonal, biases zero."""
@@ -403,8 +410,9 @@ def init_gru(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64,
     for gate in "urc":
         params[f"W_{gate}"] = np.concatenate(
             [init_orthogonal(n_h, rng), rng.uniform(-limit, limit, (n_h, n_x))], axis=1).astype(dtype)
-    for key in ("b_u", "b_r", "b_c") + (("b_ch",) if reset_after else ()):
-        params[key] = np.zeros(n_h, dtype=dtype)
+    for key, shape in gru_param_shapes(n_x, n_h, reset_after).items():
+        if key.startswith("b"):
+            params[key] = np.zeros(shape, dtype=dtype)
     return params
 
 

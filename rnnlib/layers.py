@@ -31,7 +31,6 @@ from .validate import (DIVERGED, as_float, check_cache, check_finite, check_ids,
 __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_backward",
            "embedding_forward", "embedding_backward", "mean_pool_forward", "mean_pool_backward",
            "dropout_forward", "dropout_backward", "init_dense", "init_embedding", "init_orthogonal",
-           "ACTIVATIONS",
            "DenseCache", "ActivationCache", "EmbeddingCache", "MeanPoolCache", "DropoutCache"]
 
 # ----------------------------------------------------------------- dense
@@ -119,11 +118,6 @@ def dense_backward(dy, cache: DenseCache):
 
 
 # ----------------------------------------------------------------- activations
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-_ACTIVATION = {"sigmoid": ops.sigmoid, "tanh": ops.tanh, "relu": ops.relu}
-_GRAD_FROM_OUTPUT = {"sigmoid": ops.sigmoid_grad_from_output,
-                     "tanh": ops.tanh_grad_from_output,
-                     "relu": ops.relu_grad_from_output}
 
 
 class ActivationCache(NamedTuple):
@@ -134,8 +128,8 @@ class ActivationCache(NamedTuple):
 
 
 def _check_kind(kind) -> None:
-    if kind not in _ACTIVATION:
-        raise ValueError(f"unknown activation kind {kind!r}; choose one of {ACTIVATIONS}")
+    if kind not in ops.ACTIVATIONS:
+        raise ValueError(f"unknown activation kind {kind!r}; choose one of {tuple(ops.ACTIVATIONS)}")
 
 
 def activation_forward(x, kind: str):
@@ -155,7 +149,7 @@ def activation_forward(x, kind: str):
     _check_kind(kind)
     x = as_float(x, "x")
     check_finite(x, "x")
-    y = _ACTIVATION[kind](x)
+    y = ops.ACTIVATIONS[kind][0](x)
     return y, ActivationCache(kind, y)
 
 
@@ -179,7 +173,7 @@ def activation_backward(dy, cache: ActivationCache) -> np.ndarray:
     check_cache(cache, ActivationCache, "activation_forward")
     _check_kind(cache.kind)
     dy = upstream(dy, cache.y.shape, cache.y.dtype, "dy", f"{cache.kind} activation")
-    return dy * _GRAD_FROM_OUTPUT[cache.kind](cache.y)
+    return dy * ops.ACTIVATIONS[cache.kind][1](cache.y)
 
 
 # ----------------------------------------------------------------- embedding

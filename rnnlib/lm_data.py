@@ -14,24 +14,30 @@ model carries its state across sentences within a document (within a row of
 
 :func:`load_corpus` builds the vocabulary and the three streams of a split;
 :func:`document_batch` lays held-out documents (plays, or the held-out parts of plays) side by
-side as rows of a padded batch, and :func:`evaluate_documents` scores them with a mask, so the
-perplexity is the token-weighted mean over exactly the n-gram's predictions.
+side as rows of a padded batch, which :func:`rnnlib.evaluate.evaluate_documents` scores with
+a mask, so the perplexity is the token-weighted mean over exactly the n-gram's predictions.
+:func:`stream_batches` cuts a training stream into the chunks of truncated backpropagation
+through time (Williams and Peng 1990; the set-up of Zaremba, Sutskever and Vinyals 2014): the
+state a chunk ends in is the state the next chunk of the same row starts from, so the model
+reads each row as one continuous text, while the gradient stops at the chunk boundary.
+
+This module only lays out data; :mod:`rnnlib.evaluate` runs models on it.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
 
 from . import datasets
-from .language_model import LMConfig, _check_config, check_params, lm_forward
-from .metrics import StreamingPerplexity
 from .text import BOS, EOS, UNK, Vocab, corpus_sentences
 from .validate import positive_int
 
 __all__ = ["SPLITS", "LEVELS", "EVAL_ROW_LENGTH", "Corpus", "load_corpus", "encode_stream",
-           "document_batch", "document_log_probs", "target_log_probs", "evaluate_documents"]
+           "document_batch", "stream_batches", "n_stream_batches", "check_stream"]
 
 #: The two ways :mod:`rnnlib.datasets` splits the plays.
 SPLITS = ("within_play", "by_play")
@@ -158,61 +164,66 @@ def document_batch(documents, vocab: Vocab, max_length: int | None = None):
     return inputs, targets, mask
 
 
-def document_log_probs(params: dict, config: LMConfig, batch, bptt: int = 128) -> np.ndarray:
-    r"""The model's :math:`\ln p(\text{target})` at every position of a :func:`document_batch`.
+# ----------------------------------------------------------------- a stream in chunks (truncated BPTT)
+def check_stream(ids, batch_size: int = 1, name: str = "ids") -> np.ndarray:
+    """``ids`` as a 1-D integer array long enough for ``batch_size`` rows of at least one
+    input and its target (``batch_size + 1`` tokens); a clear error otherwise."""
+    arr = np.asarray(ids)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one long 1-D stream of token ids, got shape {arr.shape}")
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer token ids, got dtype {arr.dtype}")
+    if (arr.size - 1) // batch_size < 1:
+        raise ValueError(f"{name} has {arr.size} tokens, too few for batch_size = {batch_size} rows: "
+                         f"each row needs at least 2 (an input and its target), so at least "
+                         f"{batch_size + 1} tokens")
+    return arr
 
-    Each row is read from a zero state, the state carried from chunk to chunk of ``bptt``
-    steps (no gradient, no dropout).
 
-    Returns
-    -------
-    ndarray of float64, shape (rows, T)
-        0.0 at the padded positions; ``lp[mask]`` lists the predictions document after
-        document, in the order :meth:`rnnlib.ngram.NGramLM.encode` lists them.
+def n_stream_batches(n_tokens: int, batch_size: int, bptt: int) -> int:
+    """How many chunks :func:`stream_batches` yields for a stream of ``n_tokens`` tokens."""
+    return math.ceil(((n_tokens - 1) // batch_size) / bptt)
+
+
+def stream_batches(ids, batch_size: int, bptt: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    r"""Cut one long stream of ids into ``batch_size`` parallel rows and yield them in chunks.
+
+    With :math:`n` tokens and :math:`L = \lfloor (n-1) / B \rfloor` targets per row, row
+    :math:`b` holds the inputs ``ids[b L : (b+1) L]`` and the targets ``ids[b L + 1 : (b+1) L + 1]``
+    (each input's next token). Chunk :math:`i` is columns :math:`[i\,\mathrm{bptt}, (i+1)\,
+    \mathrm{bptt})` of those rows, the last chunk possibly shorter. So
+
+    - **row b of chunk i+1 continues row b of chunk i**: the first input of the next chunk is
+      the last target of this one. Pass the final states of one chunk as the initial states of
+      the next and the model reads each row as a continuous text;
+    - **every token ``ids[1 : B L + 1]`` is a target exactly once**; the last
+      :math:`(n - 1) \bmod B` tokens (fewer than ``batch_size``) are not used.
+
+    Parameters
+    ----------
+    ids : array_like of int, shape (n,)
+    batch_size : int >= 1
+        :math:`B`, the number of parallel rows.
+    bptt : int >= 1
+        Steps per chunk (how far back the gradient flows).
+
+    Yields
+    ------
+    inputs, targets : ndarray of int, shape (batch_size, T) with T = bptt (last chunk: <= bptt)
+
+    Examples
+    --------
+    >>> [(x.tolist(), y.tolist()) for x, y in stream_batches(np.arange(9), 2, 3)]
+    [([[0, 1, 2], [4, 5, 6]], [[1, 2, 3], [5, 6, 7]]), ([[3], [7]], [[4], [8]])]
     """
-    config = _check_config(config)
-    check_params(params, config)
-    inputs, targets, mask = batch
-    if not (inputs.shape == targets.shape == mask.shape) or inputs.ndim != 2:
-        raise ValueError(f"batch must be (inputs, targets, mask) of one (rows, T) shape, got "
-                         f"{inputs.shape}, {targets.shape}, {mask.shape}")
-    lp = np.zeros(inputs.shape)
-    states = [np.zeros((inputs.shape[0], config.n_hidden), config.np_dtype)
-              for _ in range(config.n_layers)]
-    for start in range(0, inputs.shape[1], bptt):
-        cols = slice(start, start + bptt)
-        # Rows are padded at the end only: skip the rows that have already ended.
-        rows = np.flatnonzero(mask[:, start])
-        if rows.size == 0:
-            break
-        logits, finals, _ = lm_forward(params, inputs[rows, cols], [h[rows] for h in states],
-                                       config, None, train=False)
-        for h, final in zip(states, finals):
-            h[rows] = final
-        lp[rows, cols] = np.where(mask[rows, cols], target_log_probs(logits, targets[rows, cols]), 0.0)
-    return lp
+    batch_size, bptt = positive_int(batch_size, "batch_size"), positive_int(bptt, "bptt")
+    arr = check_stream(ids, batch_size)
+    L = (arr.size - 1) // batch_size              # targets per row
+    inputs = arr[:batch_size * L].reshape(batch_size, L)
+    targets = arr[1:batch_size * L + 1].reshape(batch_size, L)
 
+    def chunks():
+        for start in range(0, L, bptt):
+            yield inputs[:, start:start + bptt], targets[:, start:start + bptt]
 
-def target_log_probs(logits, targets) -> np.ndarray:
-    r""":math:`\ln \operatorname{softmax}(z)_y = z_y - c - \ln \sum_j e^{z_j - c}` with
-    :math:`c = \max_j z_j`, for logits ``(..., V)`` and targets ``(...)``, in float64."""
-    z = np.asarray(logits)
-    c = z.max(axis=-1, keepdims=True)
-    log_sum = np.log(np.exp(z - c).sum(axis=-1, dtype=np.float64))
-    picked = np.take_along_axis(z, np.asarray(targets)[..., None], axis=-1)[..., 0]
-    return picked.astype(np.float64) - c[..., 0] - log_sum
-
-
-def evaluate_documents(params: dict, config: LMConfig, batch, bptt: int = 128) -> StreamingPerplexity:
-    """Score a :func:`document_batch` with the model (:func:`document_log_probs`).
-
-    Every row starts from zero states; padded positions are masked out, so the result is the
-    token-weighted perplexity over the real targets only.
-
-    Returns
-    -------
-    StreamingPerplexity
-        ``.perplexity``, ``.cross_entropy`` (nats per token) and ``.n_tokens``.
-    """
-    lp = document_log_probs(params, config, batch, bptt)
-    return StreamingPerplexity().update(lp, batch[2])
+    return chunks()

@@ -1,5 +1,6 @@
 r"""Losses that return their gradient: binary and (masked) softmax cross-entropy, and the fused
-softmax cross-entropy a language model trains with (with ``sum_nll``, its evaluation form).
+softmax cross-entropy a language model trains with (with :func:`target_log_probs`, its
+evaluation form).
 
 Each loss takes *logits* (the scores before the sigmoid or softmax) and returns
 ``(loss, dlogits)``: the scalar loss and :math:`\partial L/\partial\,\mathrm{logits}`, which is
@@ -17,7 +18,7 @@ from .ops import log_softmax, one_hot, sigmoid
 from .validate import as_float, check_finite, check_mask
 
 __all__ = ["binary_cross_entropy_with_logits", "softmax_cross_entropy", "fused_cross_entropy",
-           "sum_nll"]
+           "target_log_probs"]
 
 
 def _logits(logits) -> np.ndarray:
@@ -238,20 +239,35 @@ def fused_cross_entropy(logits, targets, mask=None, *, overwrite: bool = False):
     return loss, g.reshape(z.shape)
 
 
-def sum_nll(logits, targets, mask=None) -> tuple[float, int]:
-    r"""Total negative log-likelihood :math:`\sum_n m_n (-\log \operatorname{softmax}(z_n)_{y_n})`
-    in nats (float64) and the number of real tokens, for evaluation (no gradient).
+def target_log_probs(logits, targets, mask=None) -> np.ndarray:
+    r"""The log-probability the model gives each target, from logits, in float64 (no gradient).
 
-    Feed the pair to :meth:`rnnlib.metrics.StreamingPerplexity.add` as ``(total / n, n)``.
+    .. math:: \ln \operatorname{softmax}(z)_y = z_y - c - \ln \sum_j e^{z_j - c},
+              \qquad c = \max_j z_j
+
+    This is the one place ``rnnlib`` scores a target from logits: evaluation
+    (:mod:`rnnlib.evaluate`) sums it, and :func:`fused_cross_entropy` is its mean with the
+    gradient, fused for training. Unlike :func:`rnnlib.ops.log_softmax`, it never builds the
+    whole ``(..., V)`` array of log-probabilities.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (..., V)
+    targets : array_like of int, shape (...)
+    mask : array_like of bool, shape (...), optional
+        False at padding, where the result is 0.0 and the target may be anything.
+
+    Returns
+    -------
+    ndarray of float64, shape (...)
     """
     z, z2 = _logits2(logits)
-    t, m, n_real = _targets_and_weights(z2, targets, mask, z.shape[:-1])
-    c = z2.max(axis=1, keepdims=True)
-    s = np.exp(z2 - c).sum(axis=1)
-    nll = (np.log(s.astype(np.float64)) + c[:, 0] - z2[np.arange(z2.shape[0]), t])
-    if m is not None:
-        nll = nll[m]
-    total = float(nll.sum())
-    if not np.isfinite(total):
+    t, m, _ = _targets_and_weights(z2, targets, mask, z.shape[:-1])
+    c = z2.max(axis=1)
+    log_sum = np.log(np.exp(z2 - c[:, None]).sum(axis=1, dtype=np.float64))
+    lp = z2[np.arange(z2.shape[0]), t].astype(np.float64) - c - log_sum
+    if not np.isfinite(lp if m is None else lp[m]).all():
         raise ValueError("logits must be finite, got NaN or inf (the model has probably diverged)")
-    return total, n_real
+    if m is not None:
+        lp[~m] = 0.0
+    return lp.reshape(z.shape[:-1])

@@ -25,7 +25,8 @@ from .validate import as_float, check_finite, check_ids, positive_int
 
 
 __all__ = ["sigmoid", "tanh", "relu", "softmax", "log_softmax", "one_hot",
-           "sigmoid_grad_from_output", "tanh_grad_from_output", "relu_grad_from_output"]
+           "sigmoid_grad_from_output", "tanh_grad_from_output", "relu_grad_from_output",
+           "ACTIVATIONS"]
 
 
 def _float_input(z, name: str) -> np.ndarray:
@@ -112,6 +113,15 @@ def relu_grad_from_output(r) -> np.ndarray:
 
 
 # ----------------------------------------------------------------- softmax
+#: The element-wise activations of ``rnnlib`` (dense layers, simple RNNs, language models):
+#: name -> (function, derivative computed from the function's output).
+ACTIVATIONS = {
+    "sigmoid": (sigmoid, sigmoid_grad_from_output),
+    "tanh": (tanh, tanh_grad_from_output),
+    "relu": (relu, relu_grad_from_output),
+}
+
+
 def _check_axis(z: np.ndarray, axis: int) -> None:
     if z.ndim == 0:
         raise ValueError("z must have at least one axis (the classes), got a scalar")

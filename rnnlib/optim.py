@@ -193,6 +193,21 @@ class Adam(_Optimizer):
         p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+def _check_clip(grads, max_norm) -> tuple[dict, float]:
+    """The flattened gradients and ``max_norm`` for :func:`clip_grad_norm`, after checking that
+    every gradient is a finite floating-point array and ``max_norm > 0``."""
+    max_norm = _number(max_norm, "max_norm", 0.0, low_open=True)
+    flat = flatten_params(grads, "grads")
+    for key, g in flat.items():
+        if g.dtype.kind != "f":
+            raise TypeError(f"grads[{key!r}] must be a floating-point array, got dtype {g.dtype}")
+    bad = [k for k, g in flat.items() if not np.isfinite(g).all()]
+    if bad:
+        raise ValueError(f"the gradient norm is not finite (NaN or inf in {bad}); "
+                         "the loss has probably diverged")
+    return flat, max_norm
+
+
 def clip_grad_norm(grads: dict, max_norm: float) -> float:
     r"""Rescale all gradients together so that their global L2 norm is at most ``max_norm``.
 
@@ -220,17 +235,9 @@ def clip_grad_norm(grads: dict, max_norm: float) -> float:
     float
         The global norm *before* clipping (worth logging: a spike signals trouble).
     """
-    max_norm = _number(max_norm, "max_norm", 0.0, low_open=True)
-    flat = flatten_params(grads, "grads")
-    for key, g in flat.items():
-        if g.dtype.kind != "f":
-            raise TypeError(f"grads[{key!r}] must be a floating-point array, got dtype {g.dtype}")
+    flat, max_norm = _check_clip(grads, max_norm)
     # Accumulate in float64: squares of float32 gradients can overflow float32.
     total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in flat.values()))
-    if not math.isfinite(total):
-        bad = [k for k, g in flat.items() if not np.isfinite(g).all()]
-        raise ValueError(f"the gradient norm is not finite (NaN or inf in {bad}); "
-                         "the loss has probably diverged")
     if total > max_norm:
         scale = max_norm / total
         for g in flat.values():

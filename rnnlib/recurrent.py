@@ -23,7 +23,8 @@ import numpy as np
 from .gru import gru_backward, gru_forward
 from .rnn import rnn_backward, rnn_forward
 
-__all__ = ["Layer", "rnn_layer", "gru_layer", "bidirectional", "stacked", "reverse_in_time"]
+__all__ = ["Layer", "Between", "StackCache", "rnn_layer", "gru_layer", "bidirectional", "stacked",
+           "reverse_in_time"]
 
 
 class Layer(NamedTuple):
@@ -120,34 +121,62 @@ def bidirectional(layer: Layer) -> Layer:
     return Layer(forward, backward)
 
 
-def stacked(layers: Sequence[Layer]) -> Layer:
+class Between(NamedTuple):
+    """What :func:`stacked` applies to the states passed from one layer to the next (dropout,
+    say): ``forward(hs) -> (hs, cache)`` and ``backward(dhs, cache) -> dhs``."""
+
+    forward: Callable
+    backward: Callable
+
+
+class StackCache(NamedTuple):
+    """What a :func:`stacked` layer's backward pass needs."""
+
+    layers: list       #: one cache per layer
+    between: list      #: one cache per connection between layers (None without ``between``)
+    outputs: list      #: the states of every layer, (batch, T, n_h) each, bottom first
+
+
+def stacked(layers: Sequence[Layer], between: Between | None = None) -> Layer:
     r"""A deep RNN: layer :math:`l` reads the states of layer :math:`l-1` at the same step.
 
-    .. math:: h^{[l]\langle t \rangle} = f^{[l]}\big(h^{[l]\langle t-1 \rangle}, h^{[l-1]\langle t \rangle}\big),
+    .. math:: h^{[l]\langle t \rangle} = f^{[l]}\big(h^{[l]\langle t-1 \rangle}, g(h^{[l-1]\langle t \rangle})\big),
               \qquad h^{[0]\langle t \rangle} = x^{\langle t \rangle}
 
-    The new layer's ``params`` and ``h0`` are lists with one entry per layer; its states are
-    those of the top layer, and ``lengths`` is handed to every layer. The backward pass
-    returns ``dh0`` as a list too.
+    with :math:`g` the identity, or ``between`` (for example dropout between layers, which the
+    language model of :mod:`rnnlib.language_model` uses). The new layer's ``params`` and ``h0``
+    are lists with one entry per layer; its states are those of the top layer, and ``lengths``
+    is handed to every layer. The backward pass returns ``dh0`` as a list too. The cache's
+    ``outputs`` holds every layer's states, for the final state of each layer.
     """
     layers = list(layers)
     if not layers or not all(isinstance(layer, Layer) for layer in layers):
         raise ValueError("stacked needs a non-empty list of Layer values, e.g. [gru_layer(), gru_layer()]")
+    if between is not None and not isinstance(between, Between):
+        raise TypeError(f"between must be a Between(forward, backward) or None, got {type(between).__name__}")
 
     def forward(x, h0s, params_list, lengths=None):
         if len(h0s) != len(layers) or len(params_list) != len(layers):
             raise ValueError(f"a stack of {len(layers)} layers needs {len(layers)} initial states and "
                              f"{len(layers)} parameter sets, got {len(h0s)} and {len(params_list)}")
-        caches, hs = [], x
-        for layer, h0, params in zip(layers, h0s, params_list):
+        caches, links, outputs, hs = [], [], [], x
+        for i, (layer, h0, params) in enumerate(zip(layers, h0s, params_list)):
+            if i > 0 and between is not None:
+                hs, link = between.forward(hs)
+                links.append(link)
             hs, cache = layer.forward(hs, h0, params, lengths)
             caches.append(cache)
-        return hs, caches
+            outputs.append(hs)
+        return hs, StackCache(caches, links, outputs)
 
-    def backward(dhs, caches):
+    def backward(dhs, cache):
+        if not isinstance(cache, StackCache):
+            raise TypeError("cache must be the StackCache returned by the stacked layer's forward")
         dh0s, grads = [None] * len(layers), [None] * len(layers)
         for i in range(len(layers) - 1, -1, -1):
-            dhs, dh0s[i], grads[i] = layers[i].backward(dhs, caches[i])
+            dhs, dh0s[i], grads[i] = layers[i].backward(dhs, cache.layers[i])
+            if i > 0 and between is not None:
+                dhs = between.backward(dhs, cache.between[i - 1])
         return dhs, dh0s, grads
 
     return Layer(forward, backward)

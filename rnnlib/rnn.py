@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .validate import check_backward
 from . import ops
 from .layers import init_orthogonal
 from .scan import scan
@@ -34,12 +35,13 @@ from .validate import (as_float, check_cache, check_finite, check_keys, check_rn
                        param, positive_int, upstream)
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
-           "init_rnn", "RNN_PARAMS", "RNNStepCache", "RNNCache"]
+           "init_rnn", "rnn_param_shapes", "RNN_PARAMS", "RNNStepCache", "RNNCache"]
 
 #: The parameter names of a simple RNN layer, as in the notation table.
 RNN_PARAMS = ("W_hx", "W_hh", "b_h")
 
-# activation -> (function, derivative computed from the function's output)
+# The activations of rnnlib.ops.ACTIVATIONS, with numpy's unchecked tanh and max in the loops
+# (the inputs were checked once, at the top): activation -> (g, g' from g's output).
 _ACTIVATIONS = {
     "tanh": (np.tanh, ops.tanh_grad_from_output),
     "sigmoid": (ops.sigmoid, ops.sigmoid_grad_from_output),
@@ -86,8 +88,8 @@ def _check_params(params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _check_activation(activation) -> None:
-    if activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+    if activation not in ops.ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ops.ACTIVATIONS)}, got {activation!r}")
 
 
 def _check_array(a, name: str, shape: tuple, shape_name: str, dtype) -> np.ndarray:
@@ -178,8 +180,7 @@ def rnn_step_backward(dh, cache: RNNStepCache):
     grads : dict
         ``W_hx``, ``W_hh``, ``b_h``, shaped like the params.
     """
-    check_cache(cache, RNNStepCache, "rnn_step_forward")
-    dh = upstream(dh, cache.h.shape, cache.h.dtype, "dh", "RNN step")
+    dh = check_backward(dh, cache, RNNStepCache, "rnn_step_forward", "h", "dh", "RNN step")
     _, g_prime = _ACTIVATIONS[cache.activation]
     delta = dh * g_prime(cache.h)
     grads = {"W_hx": delta.T @ cache.x, "W_hh": delta.T @ cache.h_prev, "b_h": delta.sum(axis=0)}
@@ -283,6 +284,11 @@ def rnn_backward(dhs, cache: RNNCache):
     }
     dx = (flat_delta @ cache.W_hx).reshape(T, batch, -1).swapaxes(0, 1)
     return dx, dh_next, grads
+
+
+def rnn_param_shapes(n_x: int, n_h: int) -> dict[str, tuple]:
+    """The shape of each of :data:`RNN_PARAMS` for ``n_x`` inputs and ``n_h`` hidden units."""
+    return {"W_hx": (n_h, n_x), "W_hh": (n_h, n_h), "b_h": (n_h,)}
 
 
 def init_rnn(n_x: int, n_h: int, rng: np.random.Generator, dtype=np.float64) -> dict:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .language_model import LMConfig, _check_config, check_params, lm_forward
+from .language_model import LMConfig, check_config, check_params, lm_forward
 from .text import EOS, Vocab
 from .validate import positive_int
 
@@ -135,7 +135,7 @@ def generate(params: dict, config: LMConfig, vocab: Vocab, rng: np.random.Genera
     list of str
         The generated tokens, without the prompt.
     """
-    config = _check_config(config)
+    config = check_config(config)
     check_params(params, config)
     if not isinstance(vocab, Vocab):
         raise TypeError(f"vocab must be an rnnlib.text.Vocab, got {type(vocab).__name__}")
@@ -153,13 +153,12 @@ def generate(params: dict, config: LMConfig, vocab: Vocab, rng: np.random.Genera
         raise ValueError("nothing to start from: give a prompt or a start_token")
     eos_id = vocab.eos_id if (stop_at_eos and EOS in vocab) else None
     ids = np.array([vocab.encode(context)], dtype=np.int64)
-    logits, states, _ = lm_forward(params, ids, None, config, None, train=False)
+    logits, states, _ = lm_forward(ids, params, config)
     out = []
     for _ in range(max_tokens):
         token = sample_next(logits[0, -1], rng, temperature, top_k)
         if token == eos_id:
             break
         out.append(token)
-        logits, states, _ = lm_forward(params, np.array([[token]]), states, config, None,
-                                       train=False)
+        logits, states, _ = lm_forward(np.array([[token]]), params, config, h0s=states)
     return vocab.decode(out)

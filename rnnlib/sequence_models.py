@@ -15,33 +15,38 @@ differently:
 * **one-to-many**: not a separate model; :func:`generate` runs a trained many-to-many model
   from a start token, feeding each output back as the next input.
 
-Each model has ``init_*``, ``*_forward(params, ...) -> (logits, cache)``,
-``*_backward(dlogits, cache) -> (d_inputs..., grads)`` and ``*_loss(params, ...) -> (loss,
-grads)`` (mean cross-entropy over the real targets, with its gradient). Parameters are nested
-dicts (``{"embed": {"E"}, "rnn": {"W_hx", "W_hh", "b_h"}, "out": {"W", "b"}}``), so the
-optimisers and :func:`rnnlib.gradcheck.check_gradients` take them as they are. The hidden
-activation is tanh. :func:`train` is the mini-batch loop the book's small examples share.
+Each model has ``init_*``, ``*_forward(data..., params) -> (logits, cache)``,
+``*_backward(dlogits, cache)`` and ``*_loss(data..., params) -> (loss, grads)`` (mean
+cross-entropy over the real targets, with its gradient). As everywhere in ``rnnlib``, the data
+come first (the arrays a batch carries: ids, masks, targets, labels, in reading order), then the
+parameters; the many-to-many model's initial state is the keyword ``h0=None`` after them. A
+backward pass returns one gradient per real-valued input of its forward pass, then ``grads``
+(only ``grads`` when every input is ids or a mask). Parameters are nested dicts (``{"embed":
+{"E"}, "rnn": {"W_hx", "W_hh", "b_h"}, "out": {"W", "b"}}``), so the optimisers and
+:func:`rnnlib.gradcheck.check_gradients` take them as they are. The hidden activation is tanh.
+
+A loss function is what :func:`rnnlib.train.train`, the training loop, calls as
+``loss_and_grads(*batch, params)``, so a batch is the tuple of a loss's data arguments, for
+example ``(ids, targets, mask)`` for :func:`many_to_many_loss`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 import numpy as np
 
 from .layers import (DenseCache, EmbeddingCache, dense_backward, dense_forward, embedding_backward, embedding_forward, init_dense, init_embedding)
 from .losses import softmax_cross_entropy
-from .ops import softmax
-from .optim import clip_grad_norm
 from .rnn import RNNCache, init_rnn, rnn_backward, rnn_forward, rnn_step_forward
+from .sampling import sample_next
 from .validate import check_cache, check_mask, check_rng, positive_int, upstream
 
 __all__ = ["last_state_forward", "last_state_backward", "LastStateCache",
            "init_many_to_many", "many_to_many_forward", "many_to_many_backward", "many_to_many_loss",
            "init_many_to_one", "many_to_one_forward", "many_to_one_backward", "many_to_one_loss",
            "init_encoder_decoder", "encoder_decoder_forward", "encoder_decoder_backward",
-           "encoder_decoder_loss", "encode", "generate", "train",
+           "encoder_decoder_loss", "encode", "generate",
            "ManyToManyCache", "ManyToOneCache", "EncoderDecoderCache"]
 
 
@@ -147,7 +152,7 @@ def init_many_to_many(vocab_size: int, n_x: int, n_h: int, n_y: int, rng: np.ran
     return _init(vocab_size, n_x, n_h, n_y, rng, dtype)
 
 
-def many_to_many_forward(params: dict, ids, h0=None):
+def many_to_many_forward(ids, params: dict, h0=None):
     r"""One output per input step: embedding, RNN, time-distributed dense layer.
 
     .. math::
@@ -159,9 +164,9 @@ def many_to_many_forward(params: dict, ids, h0=None):
 
     Parameters
     ----------
+    ids : array_like of int, shape (batch, T)
     params : dict
         ``embed``, ``rnn`` and ``out``, as from :func:`init_many_to_many`.
-    ids : array_like of int, shape (batch, T)
     h0 : ndarray, shape (batch, n_h), optional
         :math:`h^{\langle 0 \rangle}`; zeros if None (a decoder gets the encoder's state).
 
@@ -178,22 +183,48 @@ def many_to_many_forward(params: dict, ids, h0=None):
 
 
 def many_to_many_backward(dlogits, cache: ManyToManyCache):
-    """Backward of :func:`many_to_many_forward`: returns ``(dh0, grads)``."""
+    """Backward of :func:`many_to_many_forward`.
+
+    Parameters
+    ----------
+    dlogits : ndarray, shape (batch, T, n_y)
+        Gradient of the loss with respect to the logits.
+    cache : ManyToManyCache
+
+    Returns
+    -------
+    dh0 : ndarray, shape (batch, n_h)
+        Gradient with respect to ``h0`` (the ids have none); a decoder passes it on to its
+        encoder.
+    grads : dict, keyed like ``params``
+    """
     check_cache(cache, ManyToManyCache, "many_to_many_forward")
     dhs, g_out = dense_backward(dlogits, cache.out)
     dx, dh0, g_rnn = rnn_backward(dhs, cache.rnn)
     return dh0, {"embed": embedding_backward(dx, cache.embed), "rnn": g_rnn, "out": g_out}
 
 
-def many_to_many_loss(params: dict, ids, targets, mask=None, h0=None):
+def many_to_many_loss(ids, targets, mask, params: dict, h0=None):
     """Mean cross-entropy over the real positions of :func:`many_to_many_forward`, and its gradients.
+
+    Parameters
+    ----------
+    ids : array_like of int, shape (batch, T)
+    targets : array_like of int, shape (batch, T)
+        The class of every position (for a language model, the next token).
+    mask : array_like of bool, shape (batch, T), or None
+        True on the positions that count; None: all of them (no padding).
+    params : dict
+        As from :func:`init_many_to_many`.
+    h0 : ndarray, shape (batch, n_h), optional
+        Initial state; zeros if None.
 
     Returns
     -------
     loss : float
     grads : dict, keyed like ``params``
     """
-    logits, cache = many_to_many_forward(params, ids, h0)
+    logits, cache = many_to_many_forward(ids, params, h0)
     loss, dlogits = softmax_cross_entropy(logits, targets, mask)
     return loss, many_to_many_backward(dlogits, cache)[1]
 
@@ -214,18 +245,18 @@ def init_many_to_one(vocab_size: int, n_x: int, n_h: int, n_y: int, rng: np.rand
     return _init(vocab_size, n_x, n_h, n_y, rng, dtype)
 
 
-def many_to_one_forward(params: dict, ids, mask):
+def many_to_one_forward(ids, mask, params: dict):
     r"""One output per sequence, from the state after its last real token.
 
     .. math:: z_b = W\, h_b^{\langle T_b \rangle} + b
 
     Parameters
     ----------
-    params : dict
-        ``embed``, ``rnn`` and ``out``, as from :func:`init_many_to_one`.
     ids : array_like of int, shape (batch, T)
     mask : array_like of bool, shape (batch, T)
         Right padding: True on the real tokens.
+    params : dict
+        ``embed``, ``rnn`` and ``out``, as from :func:`init_many_to_one`.
 
     Returns
     -------
@@ -240,16 +271,43 @@ def many_to_one_forward(params: dict, ids, mask):
 
 
 def many_to_one_backward(dlogits, cache: ManyToOneCache) -> dict:
-    """Backward of :func:`many_to_one_forward`: returns ``grads`` (ids and mask have none)."""
+    """Backward of :func:`many_to_one_forward`.
+
+    Parameters
+    ----------
+    dlogits : ndarray, shape (batch, n_y)
+    cache : ManyToOneCache
+
+    Returns
+    -------
+    grads : dict, keyed like ``params``
+        Only the parameters' gradients: the ids and the mask have none.
+    """
     check_cache(cache, ManyToOneCache, "many_to_one_forward")
     dh_last, g_out = dense_backward(dlogits, cache.out)
     dx, _, g_rnn = rnn_backward(last_state_backward(dh_last, cache.last), cache.rnn)
     return {"embed": embedding_backward(dx, cache.embed), "rnn": g_rnn, "out": g_out}
 
 
-def many_to_one_loss(params: dict, ids, mask, labels):
-    """Mean cross-entropy of :func:`many_to_one_forward` against integer ``labels`` (batch,)."""
-    logits, cache = many_to_one_forward(params, ids, mask)
+def many_to_one_loss(ids, mask, labels, params: dict):
+    """Mean cross-entropy of :func:`many_to_one_forward` against the labels, and its gradients.
+
+    Parameters
+    ----------
+    ids : array_like of int, shape (batch, T)
+    mask : array_like of bool, shape (batch, T)
+        Right padding: True on the real tokens.
+    labels : array_like of int, shape (batch,)
+        The class of each sequence.
+    params : dict
+        As from :func:`init_many_to_one`.
+
+    Returns
+    -------
+    loss : float
+    grads : dict, keyed like ``params``
+    """
+    logits, cache = many_to_one_forward(ids, mask, params)
     loss, dlogits = softmax_cross_entropy(logits, labels)
     return loss, many_to_one_backward(dlogits, cache)
 
@@ -276,7 +334,7 @@ def init_encoder_decoder(src_vocab: int, tgt_vocab: int, n_x: int, n_h: int,
             "decoder": _init(tgt_vocab, n_x, n_h, tgt_vocab, rng, dtype)}
 
 
-def encoder_decoder_forward(params: dict, src_ids, src_mask, tgt_in):
+def encoder_decoder_forward(src_ids, src_mask, tgt_in, params: dict):
     r"""Encode the source into one state, then decode the target from it.
 
     .. math:: c = h_{\mathrm{enc}}^{\langle T_{\mathrm{src}} \rangle}, \qquad
@@ -288,12 +346,12 @@ def encoder_decoder_forward(params: dict, src_ids, src_mask, tgt_in):
 
     Parameters
     ----------
-    params : dict
-        ``encoder`` and ``decoder``, as from :func:`init_encoder_decoder`.
     src_ids : array_like of int, shape (batch, T_src)
     src_mask : array_like of bool, shape (batch, T_src)
         Right padding: True on the real source tokens.
     tgt_in : array_like of int, shape (batch, T_tgt)
+    params : dict
+        ``encoder`` and ``decoder``, as from :func:`init_encoder_decoder`.
 
     Returns
     -------
@@ -304,12 +362,24 @@ def encoder_decoder_forward(params: dict, src_ids, src_mask, tgt_in):
     x, c_embed = embedding_forward(src_ids, enc["embed"])
     hs, c_rnn = rnn_forward(x, _h0(enc["rnn"], x.shape[0], None), enc["rnn"])
     context, c_last = last_state_forward(hs, src_mask)
-    logits, c_dec = many_to_many_forward(params["decoder"], tgt_in, h0=context)
+    logits, c_dec = many_to_many_forward(tgt_in, params["decoder"], h0=context)
     return logits, EncoderDecoderCache(c_embed, c_rnn, c_last, c_dec)
 
 
 def encoder_decoder_backward(dlogits, cache: EncoderDecoderCache) -> dict:
-    """Backward of :func:`encoder_decoder_forward`: the decoder's ``dh0`` flows into the encoder."""
+    """Backward of :func:`encoder_decoder_forward`: the decoder's ``dh0`` flows into the encoder.
+
+    Parameters
+    ----------
+    dlogits : ndarray, shape (batch, T_tgt, tgt_vocab)
+    cache : EncoderDecoderCache
+
+    Returns
+    -------
+    grads : dict
+        ``{"encoder": ..., "decoder": ...}``, keyed like ``params``; the ids and masks have no
+        gradient.
+    """
     check_cache(cache, EncoderDecoderCache, "encoder_decoder_forward")
     dcontext, g_dec = many_to_many_backward(dlogits, cache.decoder)
     dx, _, g_rnn = rnn_backward(last_state_backward(dcontext, cache.last), cache.rnn)
@@ -317,17 +387,50 @@ def encoder_decoder_backward(dlogits, cache: EncoderDecoderCache) -> dict:
             "decoder": g_dec}
 
 
-def encoder_decoder_loss(params: dict, src_ids, src_mask, tgt_in, tgt_out, tgt_mask):
-    """Mean cross-entropy over the real target tokens of :func:`encoder_decoder_forward`."""
-    logits, cache = encoder_decoder_forward(params, src_ids, src_mask, tgt_in)
+def encoder_decoder_loss(src_ids, src_mask, tgt_in, tgt_out, tgt_mask, params: dict):
+    """Mean cross-entropy over the real target tokens of :func:`encoder_decoder_forward`.
+
+    Parameters
+    ----------
+    src_ids : array_like of int, shape (batch, T_src)
+    src_mask : array_like of bool, shape (batch, T_src)
+        Right padding: True on the real source tokens.
+    tgt_in : array_like of int, shape (batch, T_tgt)
+        The decoder's inputs: ``<s>`` and the target but its last token.
+    tgt_out : array_like of int, shape (batch, T_tgt)
+        What the decoder should write at each step: the target and ``</s>``.
+    tgt_mask : array_like of bool, shape (batch, T_tgt)
+        True on the real target positions.
+    params : dict
+        As from :func:`init_encoder_decoder`.
+
+    Returns
+    -------
+    loss : float
+    grads : dict, keyed like ``params``
+    """
+    logits, cache = encoder_decoder_forward(src_ids, src_mask, tgt_in, params)
     loss, dlogits = softmax_cross_entropy(logits, tgt_out, tgt_mask)
     return loss, encoder_decoder_backward(dlogits, cache)
 
 
-def encode(params: dict, src_ids, src_mask) -> np.ndarray:
-    """The encoder's last real state :math:`c`, shape (batch, n_h).
+def encode(src_ids, src_mask, params: dict) -> np.ndarray:
+    """The encoder's last real state :math:`c`.
 
     It is what :func:`encoder_decoder_forward` gives the decoder as :math:`h^{\\langle 0 \\rangle}`.
+
+    Parameters
+    ----------
+    src_ids : array_like of int, shape (batch, T_src)
+    src_mask : array_like of bool, shape (batch, T_src)
+        Right padding: True on the real source tokens.
+    params : dict
+        An encoder--decoder's parameters (:func:`init_encoder_decoder`); only ``encoder`` is
+        read.
+
+    Returns
+    -------
+    c : ndarray, shape (batch, n_h)
     """
     enc = params["encoder"]
     x, _ = embedding_forward(src_ids, enc["embed"])
@@ -335,27 +438,28 @@ def encode(params: dict, src_ids, src_mask) -> np.ndarray:
     return last_state_forward(hs, src_mask)[0]
 
 
-
 # ----------------------------------------------------------------- one-to-many: generation
-def generate(params: dict, h0, start_id: int, stop_id: int, max_len: int,
+def generate(h0, params: dict, start_id: int, stop_id: int, max_len: int,
              rng: np.random.Generator | None = None, temperature: float = 1.0) -> list[list[int]]:
     r"""Run a many-to-many model on its own outputs, from ``<s>``, until ``</s>``.
 
-    At each step the model reads the previous token and gives a distribution over the next,
+    At each step the model reads the previous token and gives logits
+    :math:`z^{\langle t \rangle}` over the next; :func:`rnnlib.sampling.sample_next` draws the
+    next token from
 
-    .. math:: p = \operatorname{softmax}\big(z^{\langle t \rangle} / \tau\big),
+    .. math:: p = \operatorname{softmax}\big(z^{\langle t \rangle} / \tau\big)
 
-    from which the next token is drawn with ``rng`` (or, for :math:`\tau = 0`, the most likely
-    one is taken: greedy decoding). A low temperature :math:`\tau` sharpens the distribution
-    towards its most likely tokens, a high one flattens it.
+    with ``rng`` (for :math:`\tau = 0` it takes the most likely token: greedy decoding). A low
+    temperature :math:`\tau` sharpens the distribution towards its most likely tokens, a high
+    one flattens it.
 
     Parameters
     ----------
-    params : dict
-        A many-to-many model (``embed``, ``rnn``, ``out``).
     h0 : ndarray, shape (n, n_h)
         One initial state per sequence to generate (zeros for a language model, the encoder's
         state for a decoder). ``n`` sequences are generated together.
+    params : dict
+        A many-to-many model (``embed``, ``rnn``, ``out``).
     start_id, stop_id : int
         The ids of ``<s>`` (first input) and ``</s>`` (ends a sequence; not returned).
     max_len : int
@@ -368,10 +472,6 @@ def generate(params: dict, h0, start_id: int, stop_id: int, max_len: int,
     -------
     list of n lists of int
     """
-    if not (isinstance(temperature, (int, float)) and temperature >= 0):
-        raise ValueError(f"temperature must be a number >= 0, got {temperature!r}")
-    if temperature > 0:
-        check_rng(rng)
     max_len = positive_int(max_len, "max_len")
     E = params["embed"]["E"]
     h = np.asarray(h0)
@@ -385,13 +485,7 @@ def generate(params: dict, h0, start_id: int, stop_id: int, max_len: int,
     for t in range(max_len):
         h, _ = rnn_step_forward(E[token], h, params["rnn"])
         logits, _ = dense_forward(h, params["out"])
-        if temperature == 0:
-            token = logits.argmax(axis=1)
-        else:
-            p = softmax(logits.astype(np.float64) / temperature, axis=1)
-            # Inverse-CDF sampling, one uniform number per sequence: vectorised over the batch.
-            u = rng.random((n, 1))
-            token = np.minimum((p.cumsum(axis=1) < u).sum(axis=1), p.shape[1] - 1)
+        token = sample_next(logits, rng, temperature)      # one token per sequence, shape (n,)
         out[:, t] = token
         stopped = (token == stop_id) & ~done
         length[stopped] = t
@@ -399,35 +493,3 @@ def generate(params: dict, h0, start_id: int, stop_id: int, max_len: int,
         if done.all():
             break
     return [out[i, :length[i]].tolist() for i in range(n)]
-
-
-# ----------------------------------------------------------------- the training loop
-def train(params: dict, loss_and_grads: Callable, batches: Iterable, optimizer,
-          max_norm: float | None = None) -> np.ndarray:
-    """Mini-batch training: for each batch, loss and gradients, clipping, one optimiser step.
-
-    Parameters
-    ----------
-    params : dict
-        Updated in place.
-    loss_and_grads : callable ``(params, *batch) -> (loss, grads)``
-        E.g. :func:`many_to_many_loss`.
-    batches : iterable of tuples
-        One tuple of arguments per step (after ``params``).
-    optimizer : rnnlib.optim.SGD or Adam
-    max_norm : float, optional
-        Clip the global gradient norm to this (:func:`rnnlib.optim.clip_grad_norm`).
-
-    Returns
-    -------
-    ndarray
-        The training loss at every step.
-    """
-    losses = []
-    for batch in batches:
-        loss, grads = loss_and_grads(params, *batch)
-        if max_norm is not None:
-            clip_grad_norm(grads, max_norm)
-        optimizer.step(params, grads)
-        losses.append(loss)
-    return np.array(losses)

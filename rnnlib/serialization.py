@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .language_model import LMConfig, _check_config, check_params, param_shapes
+from .language_model import LMConfig, check_config, check_params, param_mismatch
 from .params import cast_params
 from .text import Vocab
 
@@ -82,7 +82,7 @@ def save_model(path, params: dict, config: LMConfig, vocab: Vocab, *, extra: dic
         JSON-serialisable metadata (hyperparameters, data split, seed, results).
     """
     base = _base(path)
-    config = _check_config(config)
+    config = check_config(config)
     flat = check_params(params, config)
     if not isinstance(vocab, Vocab):
         raise TypeError(f"vocab must be an rnnlib.text.Vocab, got {type(vocab).__name__}")
@@ -202,21 +202,11 @@ def load_model(path, expected_vocab: Vocab | None = None, dtype=None):
             raise ValueError(f"{json_path}: the vocabulary is not the expected one; "
                              + _vocab_difference(tokens, list(expected_vocab)))
 
-    expected = param_shapes(config)
     with np.load(npz_path, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
-    missing = [k for k in expected if k not in arrays]
-    unexpected = [k for k in arrays if k not in expected]
-    if missing or unexpected:
-        raise ValueError(f"{npz_path} does not match its config ({config.cell}, {config.n_layers} "
-                         f"layer(s)): missing weights {missing}, unexpected weights {unexpected}")
-    for key, shape in expected.items():
-        if arrays[key].shape != shape:
-            raise ValueError(f"{npz_path}: weight {key!r} has shape {arrays[key].shape}, the config "
-                             f"needs {shape}")
-        if arrays[key].dtype != config.np_dtype:
-            raise ValueError(f"{npz_path}: weight {key!r} has dtype {arrays[key].dtype}, the config "
-                             f"says {config.dtype}")
+    problem = param_mismatch(arrays, config)
+    if problem is not None:
+        raise ValueError(f"{npz_path}: {problem}")
     params: dict = {}
     for key, value in arrays.items():
         node = params

@@ -1,15 +1,12 @@
-r"""Training a language model on a long token stream with truncated backpropagation through time.
+r"""Training: the one training loop of ``rnnlib``, and the language-model trainer built on it.
 
-A corpus for a language model is one long stream of token ids. :func:`stream_batches` cuts it
-into ``batch_size`` parallel rows and walks along them ``bptt`` steps at a time; the state a
-chunk ends in is the state the next chunk of the same row starts from, so the model reads each
-row as one continuous text, while the gradient stops at the chunk boundary (truncated BPTT,
-Williams and Peng 1990; the set-up of Zaremba, Sutskever and Vinyals 2014).
-
-:func:`train_language_model` is the loop: Adam, gradient-norm clipping, dropout, a learning-rate
-schedule, validation perplexity after every epoch, early stopping that restores the best
-parameters, and a tqdm progress bar on stderr. :func:`evaluate_language_model` gives the
-token-weighted perplexity of a stream, carrying the state across chunks in the same way.
+:func:`train` is the loop every model of the book trains with: for each batch, the loss and
+its gradients, clipping, one optimiser step. :func:`train_language_model` runs it once per
+epoch over the chunks of :func:`rnnlib.lm_data.stream_batches`, carrying the final states of
+each chunk into the next (truncated backpropagation through time), and adds what a real
+training run needs: Adam, dropout, a learning-rate schedule, validation perplexity after every
+epoch (:func:`rnnlib.evaluate.evaluate_language_model`), early stopping that restores the best
+parameters, and a tqdm progress bar on stderr.
 """
 
 from __future__ import annotations
@@ -17,119 +14,64 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 from tqdm import tqdm
 
-from .language_model import (LMConfig, _check_config, check_params, initial_states,
-                             lm_forward, lm_loss_and_grads)
-from .losses import sum_nll
-from .metrics import StreamingPerplexity
+from .evaluate import evaluate_language_model
+from .language_model import LMConfig, check_config, check_params, initial_states, lm_loss_and_grads
+from .lm_data import check_stream, n_stream_batches, stream_batches
 from .optim import Adam, clip_grad_norm
-from .validate import check_rng
+from .validate import check_rng, positive_float, positive_int
 
-__all__ = ["stream_batches", "n_stream_batches", "train_language_model",
-           "evaluate_language_model", "History", "SCHEDULES"]
+__all__ = ["train", "train_language_model", "History", "SCHEDULES"]
 
 #: Learning-rate schedules of :func:`train_language_model`.
 SCHEDULES = ("constant", "plateau", "cosine")
 
 
-def _int(value, name: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
+# ----------------------------------------------------------------- the training loop
+def train(batches: Iterable, params: dict, loss_and_grads: Callable, optimizer, *,
+          max_norm: float | None = None, on_step: Callable[[float], None] | None = None) -> np.ndarray:
+    """Mini-batch training: for each batch, loss and gradients, clipping, one optimiser step.
 
-
-def _stream(ids, name: str = "ids") -> np.ndarray:
-    arr = np.asarray(ids)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one long 1-D stream of token ids, got shape {arr.shape}")
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be integer token ids, got dtype {arr.dtype}")
-    return arr
-
-
-def _row_length(n: int, batch_size: int, name: str) -> int:
-    row = (n - 1) // batch_size
-    if row < 1:
-        raise ValueError(f"{name} has {n} tokens, too few for batch_size = {batch_size} rows: "
-                         f"each row needs at least 2 (an input and its target), so at least "
-                         f"{batch_size + 1} tokens")
-    return row
-
-
-def n_stream_batches(n_tokens: int, batch_size: int, bptt: int) -> int:
-    """How many chunks :func:`stream_batches` yields for a stream of ``n_tokens`` tokens."""
-    return math.ceil(((n_tokens - 1) // batch_size) / bptt)
-
-
-def stream_batches(ids, batch_size: int, bptt: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    r"""Cut one long stream of ids into ``batch_size`` parallel rows and yield them in chunks.
-
-    With :math:`n` tokens and :math:`L = \lfloor (n-1) / B \rfloor` targets per row, row
-    :math:`b` holds the inputs ``ids[b L : (b+1) L]`` and the targets ``ids[b L + 1 : (b+1) L + 1]``
-    (each input's next token). Chunk :math:`i` is columns :math:`[i\,\mathrm{bptt}, (i+1)\,
-    \mathrm{bptt})` of those rows, the last chunk possibly shorter. So
-
-    - **row b of chunk i+1 continues row b of chunk i**: the first input of the next chunk is
-      the last target of this one. Pass the final states of one chunk as the initial states of
-      the next and the model reads each row as a continuous text;
-    - **every token ``ids[1 : B L + 1]`` is a target exactly once**; the last
-      :math:`(n - 1) \bmod B` tokens (fewer than ``batch_size``) are not used.
+    The one training loop of ``rnnlib``: chapter 5's models call it directly, and
+    :func:`train_language_model` calls it once per epoch.
 
     Parameters
     ----------
-    ids : array_like of int, shape (n,)
-    batch_size : int >= 1
-        :math:`B`, the number of parallel rows.
-    bptt : int >= 1
-        Steps per chunk (how far back the gradient flows).
+    batches : iterable of tuples
+        One tuple of data arguments per step.
+    params : dict
+        Updated in place.
+    loss_and_grads : callable ``(*batch, params) -> (loss, grads)``
+        Data first, then the parameters, like every model of ``rnnlib``; e.g.
+        :func:`rnnlib.sequence_models.many_to_many_loss`.
+    optimizer : rnnlib.optim.SGD or Adam
+    max_norm : float, optional
+        Clip the global gradient norm to this (:func:`rnnlib.optim.clip_grad_norm`).
+    on_step : callable ``(loss) -> None``, optional
+        Called after every step (a progress bar, for example).
 
-    Yields
-    ------
-    inputs, targets : ndarray of int, shape (batch_size, T) with T = bptt (last chunk: <= bptt)
-
-    Examples
-    --------
-    >>> [(x.tolist(), y.tolist()) for x, y in stream_batches(np.arange(9), 2, 3)]
-    [([[0, 1, 2], [4, 5, 6]], [[1, 2, 3], [5, 6, 7]]), ([[3], [7]], [[4], [8]])]
+    Returns
+    -------
+    ndarray
+        The training loss at every step.
     """
-    arr = _stream(ids)
-    batch_size, bptt = _int(batch_size, "batch_size"), _int(bptt, "bptt")
-    L = _row_length(arr.size, batch_size, "ids")
-    inputs = arr[:batch_size * L].reshape(batch_size, L)
-    targets = arr[1:batch_size * L + 1].reshape(batch_size, L)
-
-    def chunks():
-        for start in range(0, L, bptt):
-            yield inputs[:, start:start + bptt], targets[:, start:start + bptt]
-
-    return chunks()
-
-
-# ----------------------------------------------------------------- evaluation
-def evaluate_language_model(params: dict, config: LMConfig, ids, batch_size: int = 16,
-                            bptt: int = 64) -> float:
-    r"""Token-weighted perplexity of the stream ``ids``, state carried across chunks.
-
-    .. math:: \mathrm{PP} = \exp\Big(\frac{1}{N} \sum_{n=1}^{N} -\log P(w_n \mid w_{<n})\Big)
-
-    over the :math:`N` targets of :func:`stream_batches` (no dropout). Each row starts from a
-    zero state, so the first tokens of the rows are predicted with little context: fewer rows
-    (a smaller ``batch_size``) usually give a slightly lower, more faithful number.
-    """
-    config = _check_config(config)
-    check_params(params, config)
-    meter = StreamingPerplexity()
-    states = None
-    for x, y in stream_batches(ids, batch_size, bptt):
-        logits, states, _ = lm_forward(params, x, states, config, None, train=False)
-        total, n = sum_nll(logits, y)
-        meter.add(total / n, n)
-    return meter.perplexity
+    if max_norm is not None:
+        max_norm = positive_float(max_norm, "max_norm")
+    losses = []
+    for batch in batches:
+        loss, grads = loss_and_grads(*batch, params)
+        if max_norm is not None:
+            clip_grad_norm(grads, max_norm)
+        optimizer.step(params, grads)
+        losses.append(loss)
+        if on_step is not None:
+            on_step(loss)
+    return np.array(losses)
 
 
 # ----------------------------------------------------------------- training
@@ -166,14 +108,7 @@ class History:
         return self.valid_ppl[self.best_epoch]
 
 
-def _positive_float(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not value > 0 or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *,
+def train_language_model(train_ids, valid_ids, params: dict, config: LMConfig, *,
                          epochs: int = 10, batch_size: int = 16, bptt: int = 32,
                          lr: float = 2e-3, schedule: str = "plateau", clip: float | None = 5.0,
                          patience: int | None = 3, rng: np.random.Generator,
@@ -182,10 +117,11 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
                          progress: bool = True) -> History:
     r"""Train a language model with truncated BPTT, Adam, clipping and early stopping.
 
-    Each epoch walks :func:`stream_batches` of ``train_ids`` once, carrying the final states of
-    each chunk into the next (the gradient is cut between chunks); per chunk: loss and
-    gradients (dropout on, masks drawn from ``rng``), clipping of the global gradient norm to
-    ``clip``, one Adam step. After the epoch, :func:`evaluate_language_model` on ``valid_ids``.
+    Each epoch is one run of :func:`train` over :func:`rnnlib.lm_data.stream_batches` of
+    ``train_ids``, carrying the final states of each chunk into the next (the gradient is cut
+    between chunks); per chunk: loss and gradients (dropout on, masks drawn from ``rng``),
+    clipping of the global gradient norm to ``clip``, one Adam step. After the epoch,
+    :func:`rnnlib.evaluate.evaluate_language_model` on ``valid_ids``.
 
     Learning-rate schedules (``lr`` is the starting rate :math:`\eta_0`):
 
@@ -201,11 +137,11 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
 
     Parameters
     ----------
+    train_ids, valid_ids : array_like of int, shape (n,)
+        Token streams.
     params : dict
         Updated in place.
     config : LMConfig
-    train_ids, valid_ids : array_like of int, shape (n,)
-        Token streams.
     epochs, batch_size, bptt : int
     lr : float > 0
     schedule : {"plateau", "cosine", "constant"}
@@ -219,7 +155,7 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
         Rows for validation; default ``min(batch_size, len(valid_ids) - 1)``.
     evaluate : callable, optional
         ``evaluate(params) -> perplexity`` replaces the validation on ``valid_ids`` (for
-        example :func:`rnnlib.lm_data.evaluate_documents` on held-out documents); it decides
+        example :func:`rnnlib.evaluate.evaluate_documents` on held-out documents); it decides
         the schedule, early stopping and ``history.valid_ppl``.
     progress : bool
         Show a tqdm progress bar on stderr; False prints nothing at all.
@@ -229,21 +165,21 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
     History
     """
     start_time = time.perf_counter()
-    config = _check_config(config)
+    config = check_config(config)
     flat = check_params(params, config)
     check_rng(rng)
-    epochs, batch_size, bptt = (_int(epochs, "epochs"), _int(batch_size, "batch_size"),
-                                _int(bptt, "bptt"))
-    lr = _positive_float(lr, "lr")
+    epochs, batch_size, bptt = (positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size"),
+                                positive_int(bptt, "bptt"))
+    lr = positive_float(lr, "lr")
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
-    clip = None if clip is None else _positive_float(clip, "clip")
-    patience = None if patience is None else _int(patience, "patience")
-    train_ids, valid_ids = _stream(train_ids, "train_ids"), _stream(valid_ids, "valid_ids")
-    _row_length(train_ids.size, batch_size, "train_ids")
+    clip = None if clip is None else positive_float(clip, "clip")
+    patience = positive_int(patience, "patience", allow_none=True)
+    train_ids = check_stream(train_ids, batch_size, "train_ids")
+    valid_ids = check_stream(valid_ids, 1, "valid_ids")
     if valid_batch_size is None:
         valid_batch_size = max(1, min(batch_size, valid_ids.size - 1))
-    _row_length(valid_ids.size, _int(valid_batch_size, "valid_batch_size"), "valid_ids")
+    check_stream(valid_ids, positive_int(valid_batch_size, "valid_batch_size"), "valid_ids")
     if evaluate is not None and not callable(evaluate):
         raise TypeError(f"evaluate must be a function of the params or None, got {type(evaluate).__name__}")
     if not isinstance(progress, bool):
@@ -262,20 +198,23 @@ def train_language_model(params: dict, config: LMConfig, train_ids, valid_ids, *
                 optimizer.lr = lr * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
             history.lr.append(optimizer.lr)
             states = initial_states(config, batch_size)
-            total_nats, total_tokens = 0.0, 0
-            for x, y in stream_batches(train_ids, batch_size, bptt):
-                loss, grads, states = lm_loss_and_grads(params, x, y, None, states, config,
-                                                        rng, train=True)
-                if clip is not None:
-                    clip_grad_norm(grads, clip)
-                optimizer.step(params, grads)
-                total_nats += loss * y.size
-                total_tokens += y.size
+
+            def loss_and_grads(x, y, params):
+                nonlocal states          # carried from chunk to chunk: truncated BPTT
+                loss, grads, states = lm_loss_and_grads(x, y, None, params, config, h0s=states,
+                                                        rng=rng)
+                return loss, grads
+
+            def on_step(loss):
                 bar.update(1)
                 bar.set_postfix(epoch=epoch + 1, loss=f"{loss:.3f}", refresh=False)
-            history.train_loss.append(total_nats / total_tokens)
+
+            losses = train(stream_batches(train_ids, batch_size, bptt), params, loss_and_grads,
+                           optimizer, max_norm=clip, on_step=on_step)
+            sizes = [y.size for _, y in stream_batches(train_ids, batch_size, bptt)]
+            history.train_loss.append(sum(l * n for l, n in zip(losses, sizes)) / sum(sizes))
             if evaluate is None:
-                ppl = evaluate_language_model(params, config, valid_ids, valid_batch_size, bptt)
+                ppl = evaluate_language_model(valid_ids, params, config, valid_batch_size, bptt)
             else:
                 ppl = float(evaluate(params))
             history.valid_ppl.append(ppl)

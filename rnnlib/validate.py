@@ -119,6 +119,15 @@ def upstream(d, shape: tuple, dtype: np.dtype, name: str, layer: str) -> np.ndar
     return d
 
 
+def check_backward(d, cache, cls, forward: str, output: str, name: str, layer: str) -> np.ndarray:
+    """Check a backward pass's two arguments: ``cache`` is the ``cls`` that ``forward`` returned,
+    and the upstream gradient ``d`` has the shape and dtype of the output ``cache.<output>``
+    (:func:`upstream`). Returns ``d`` as an array."""
+    check_cache(cache, cls, forward)
+    out = getattr(cache, output)
+    return upstream(d, out.shape, out.dtype, name, layer)
+
+
 def is_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
@@ -127,6 +136,13 @@ def check_cache(cache, cls, forward: str):
     if not isinstance(cache, cls):
         raise TypeError(f"cache must be the {cls.__name__} returned by {forward}, "
                         f"got {type(cache).__name__}")
+
+
+def positive_float(value, name: str) -> float:
+    """``value`` as a finite float > 0; a ``ValueError`` naming it otherwise."""
+    if not is_number(value) or not value > 0 or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
 
 
 def positive_int(n, name: str, *, allow_none: bool = False) -> int | None:

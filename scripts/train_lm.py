@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from rnnlib import __version__
+from rnnlib.evaluate import evaluate_documents
 from rnnlib.language_model import LMConfig, init_language_model
+from rnnlib.lm_data import EVAL_ROW_LENGTH, LEVELS, SPLITS, document_batch, load_corpus
 from rnnlib.params import cast_params, count_params
-from rnnlib.lm_data import (EVAL_ROW_LENGTH, LEVELS, SPLITS, document_batch, evaluate_documents,
-                            load_corpus)
 from rnnlib.serialization import load_model, save_model
 from rnnlib.train import SCHEDULES, train_language_model
 
@@ -87,10 +87,10 @@ def main(argv=None) -> dict:
                              f"arguments ask for {config}")
         previous = previous["extra"]
     history = train_language_model(
-        params, config, train_ids, corpus.stream("valid"), epochs=args.epochs,
+        train_ids, corpus.stream("valid"), params, config, epochs=args.epochs,
         batch_size=args.batch_size, bptt=args.bptt, lr=args.lr, schedule=args.schedule,
         clip=args.clip, patience=args.patience, rng=rng, progress=not args.no_progress,
-        evaluate=lambda p: evaluate_documents(p, config, valid_batch).perplexity)
+        evaluate=lambda p: evaluate_documents(valid_batch, p, config).perplexity)
     n_batches_tokens = (len(train_ids) - 1) // args.batch_size * args.batch_size
     epochs_run = len(history.valid_ppl)
 
@@ -132,7 +132,7 @@ def main(argv=None) -> dict:
     # Score what was stored, as a reader will load it: float16 weights, float32 arithmetic.
     params32, config32, _, _ = load_model(out, expected_vocab=corpus.vocab, dtype="float32")
     for name, batch in (("valid", valid_batch), ("test", test_batch)):
-        meter = evaluate_documents(params32, config32, batch)
+        meter = evaluate_documents(batch, params32, config32)
         extra[f"{name}_ppl"] = meter.perplexity
         extra[f"{name}_bits_per_token"] = meter.bits_per_token
         extra[f"{name}_n_predictions"] = meter.n_tokens

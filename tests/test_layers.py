@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from rnnlib.gradcheck import check_layer_gradients
-from rnnlib.layers import (ACTIVATIONS, ActivationCache, DenseCache, activation_backward,
+from rnnlib.ops import ACTIVATIONS
+from rnnlib.layers import (ActivationCache, DenseCache, activation_backward,
                            activation_forward, dense_backward,
                            dense_forward, dropout_backward,
                            dropout_forward, embedding_backward,

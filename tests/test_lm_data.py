@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 from rnnlib.language_model import LMConfig, init_language_model
-from rnnlib.lm_data import document_batch, encode_stream, evaluate_documents, load_corpus
+from rnnlib.evaluate import evaluate_documents
+from rnnlib.lm_data import document_batch, encode_stream, load_corpus
 from rnnlib.ngram import NGramLM
 from rnnlib.text import EOS, UNK, BOS, Vocab
-from rnnlib.train import evaluate_language_model
+from rnnlib.evaluate import evaluate_language_model
 
 SENTENCES = [["to", "be", "or", "not"], ["to", "be"], ["that", "is", "the", "question"]]
 VOCAB = Vocab.build(SENTENCES, specials=(UNK, BOS, EOS))
@@ -45,13 +46,13 @@ def test_document_batch_cuts_long_documents_at_sentence_ends():
 def test_one_row_matches_the_stream_evaluation():
     config = LMConfig(vocab_size=len(VOCAB), n_embed=4, n_hidden=5, cell="gru")
     params = init_language_model(config, np.random.default_rng(0))
-    meter = evaluate_documents(params, config, document_batch([SENTENCES], VOCAB), bptt=3)
+    meter = evaluate_documents(document_batch([SENTENCES], VOCAB), params, config, bptt=3)
     stream = encode_stream(SENTENCES, VOCAB)
     assert meter.n_tokens == len(stream) - 1
-    assert meter.perplexity == pytest.approx(evaluate_language_model(params, config, stream, 1, 4),
+    assert meter.perplexity == pytest.approx(evaluate_language_model(stream, params, config, 1, 4),
                                              rel=1e-12)
     # padding rows of another document does not change the first row's contribution
-    two = evaluate_documents(params, config, document_batch([SENTENCES, SENTENCES[1:2]], VOCAB))
+    two = evaluate_documents(document_batch([SENTENCES, SENTENCES[1:2]], VOCAB), params, config)
     assert two.n_tokens == meter.n_tokens + 3
 
 
@@ -69,7 +70,8 @@ def test_load_corpus_vocabulary_and_errors():
 
 
 def test_target_log_probs_and_per_position_scores():
-    from rnnlib.lm_data import document_log_probs, target_log_probs
+    from rnnlib.evaluate import document_log_probs
+    from rnnlib.losses import target_log_probs
     from rnnlib.ops import log_softmax
     z = np.random.default_rng(0).normal(size=(2, 3, 7)).astype(np.float32) * 30
     y = np.array([[0, 6, 3], [1, 1, 2]])
@@ -78,7 +80,7 @@ def test_target_log_probs_and_per_position_scores():
     config = LMConfig(vocab_size=len(VOCAB), n_embed=4, n_hidden=5, cell="rnn")
     params = init_language_model(config, np.random.default_rng(1))
     batch = document_batch([SENTENCES, SENTENCES[:1]], VOCAB)
-    lp = document_log_probs(params, config, batch, bptt=4)
+    lp = document_log_probs(batch, params, config, bptt=4)
     assert (lp[~batch[2]] == 0).all() and (lp[batch[2]] < 0).all()
     assert np.exp(-lp[batch[2]].mean()) == pytest.approx(
-        evaluate_documents(params, config, batch).perplexity, rel=1e-12)
+        evaluate_documents(batch, params, config).perplexity, rel=1e-12)

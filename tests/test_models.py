@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from rnnlib.params import flatten_params
-from rnnlib.lm_data import EVAL_ROW_LENGTH, document_batch, evaluate_documents, load_corpus
+from rnnlib.evaluate import evaluate_documents
+from rnnlib.lm_data import EVAL_ROW_LENGTH, document_batch, load_corpus
 from rnnlib.ngram import NGramLM
 from rnnlib.serialization import load_model
 
@@ -50,7 +51,7 @@ def test_stored_weights_reproduce_the_recorded_test_perplexity(name, corpora):
     assert meta["config"]["dtype"] == "float16"
     assert (MODELS / f"{name}.npz").stat().st_size < MAX_BYTES
     batch = document_batch(corpus.test, vocab, EVAL_ROW_LENGTH[extra["level"]])
-    meter = evaluate_documents(params, config, batch)
+    meter = evaluate_documents(batch, params, config)
     assert meter.n_tokens == extra["test_n_predictions"]
     assert meter.perplexity == pytest.approx(extra["test_ppl"], rel=1e-6)
     history = extra["history"]

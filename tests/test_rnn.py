@@ -5,6 +5,7 @@ import functools
 import numpy as np
 import pytest
 
+from rnnlib import ops
 from rnnlib.gradcheck import check_gradients, check_layer_gradients
 from rnnlib.layers import (dense_backward, dense_forward, embedding_backward, embedding_forward,
                            init_dense, init_embedding)
@@ -13,7 +14,7 @@ from rnnlib.rnn import (init_rnn, rnn_backward, rnn_forward, rnn_step_backward,
                         rnn_step_forward)
 from rnnlib.scan import scan
 
-ACTIVATIONS = ["tanh", "sigmoid", "relu"]
+ACTIVATIONS = list(ops.ACTIVATIONS)
 
 
 def setup(batch=3, T=5, n_x=4, n_h=6, seed=0):

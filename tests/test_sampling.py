@@ -81,7 +81,7 @@ def _trained_model():
     ids = np.tile(sentence, 60)
     config = LMConfig(vocab_size=len(vocab), n_embed=8, n_hidden=16, cell="gru")
     params = init_language_model(config, np.random.default_rng(0))
-    train_language_model(params, config, ids[:300], ids[300:], epochs=6, batch_size=4, bptt=12,
+    train_language_model(ids[:300], ids[300:], params, config, epochs=6, batch_size=4, bptt=12,
                          lr=0.03, rng=np.random.default_rng(1), progress=False)
     return params, config, vocab
 

@@ -5,7 +5,11 @@ import pytest
 
 from rnnlib import sequence_models as sm
 from rnnlib.gradcheck import check_gradients, check_layer_gradients
+from rnnlib.layers import dense_forward
 from rnnlib.optim import Adam
+from rnnlib.rnn import rnn_step_forward
+from rnnlib.sampling import sample_next
+from rnnlib.train import train
 
 V, N_X, N_H, N_Y = 9, 4, 6, 5
 
@@ -63,8 +67,8 @@ def test_many_to_many_loss_gradients_with_mask_and_h0():
     targets = rng.integers(0, N_Y, size=ids.shape)
     mask = _mask([6, 4, 2], 6)
     h0 = rng.normal(scale=0.5, size=(3, N_H))
-    loss, grads = sm.many_to_many_loss(params, ids, targets, mask, h0)
-    errors = check_gradients(lambda: sm.many_to_many_loss(params, ids, targets, mask, h0)[0],
+    loss, grads = sm.many_to_many_loss(ids, targets, mask, params, h0=h0)
+    errors = check_gradients(lambda: sm.many_to_many_loss(ids, targets, mask, params, h0=h0)[0],
                              params, grads)
     assert set(errors) == {"embed/E", "rnn/W_hx", "rnn/W_hh", "rnn/b_h", "out/W", "out/b"}
     assert max(errors.values()) <= 1e-6, errors
@@ -81,7 +85,7 @@ def test_many_to_many_backward_gives_dh0():
 def test_many_to_many_shapes_and_dtype():
     rng = np.random.default_rng(4)
     params = sm.init_many_to_many(V, N_X, N_H, N_Y, rng, dtype=np.float32)
-    logits, _ = sm.many_to_many_forward(params, rng.integers(0, V, size=(2, 7)))
+    logits, _ = sm.many_to_many_forward(rng.integers(0, V, size=(2, 7)), params)
     assert logits.shape == (2, 7, N_Y) and logits.dtype == np.float32
 
 
@@ -92,8 +96,8 @@ def test_many_to_one_loss_gradients():
     ids = rng.integers(0, V, size=(4, 5))
     mask = _mask([5, 3, 1, 4], 5)
     labels = np.array([0, 2, 1, 2])
-    loss, grads = sm.many_to_one_loss(params, ids, mask, labels)
-    errors = check_gradients(lambda: sm.many_to_one_loss(params, ids, mask, labels)[0], params, grads)
+    loss, grads = sm.many_to_one_loss(ids, mask, labels, params)
+    errors = check_gradients(lambda: sm.many_to_one_loss(ids, mask, labels, params)[0], params, grads)
     assert max(errors.values()) <= 1e-6, errors
 
 
@@ -113,8 +117,8 @@ def test_many_to_one_ignores_padding():
     mask = _mask([6, 3, 2], 6)
     other = ids.copy()
     other[~mask] = rng.integers(0, V, size=(~mask).sum())     # change only the padding
-    a, _ = sm.many_to_one_forward(params, ids, mask)
-    b, _ = sm.many_to_one_forward(params, other, mask)
+    a, _ = sm.many_to_one_forward(ids, mask, params)
+    b, _ = sm.many_to_one_forward(other, mask, params)
     assert np.array_equal(a, b)
 
 
@@ -134,15 +138,15 @@ def _encoder_decoder(seed=8):
 
 def test_encoder_decoder_loss_gradients():
     _, params, batch = _encoder_decoder()
-    loss, grads = sm.encoder_decoder_loss(params, *batch)
-    errors = check_gradients(lambda: sm.encoder_decoder_loss(params, *batch)[0], params, grads)
+    loss, grads = sm.encoder_decoder_loss(*batch, params)
+    errors = check_gradients(lambda: sm.encoder_decoder_loss(*batch, params)[0], params, grads)
     assert {"encoder/embed/E", "encoder/rnn/W_hh", "decoder/out/W"} <= set(errors)
     assert max(errors.values()) <= 1e-6, errors
 
 
 def test_the_encoder_receives_gradient_only_through_its_last_real_state():
     _, params, (src, src_mask, tgt_in, tgt_out, tgt_mask) = _encoder_decoder(9)
-    _, grads = sm.encoder_decoder_loss(params, src, src_mask, tgt_in, tgt_out, tgt_mask)
+    _, grads = sm.encoder_decoder_loss(src, src_mask, tgt_in, tgt_out, tgt_mask, params)
     assert np.abs(grads["encoder"]["rnn"]["W_hh"]).sum() > 0
     # Source tokens only in the padding: their embedding rows get no gradient.
     pad_only = set(src[~src_mask].tolist()) - set(src[src_mask].tolist())
@@ -152,9 +156,9 @@ def test_the_encoder_receives_gradient_only_through_its_last_real_state():
 
 def test_encode_matches_the_forward_pass():
     _, params, (src, src_mask, tgt_in, _, _) = _encoder_decoder(10)
-    c = sm.encode(params, src, src_mask)
-    logits, _ = sm.encoder_decoder_forward(params, src, src_mask, tgt_in)
-    direct, _ = sm.many_to_many_forward(params["decoder"], tgt_in, h0=c)
+    c = sm.encode(src, src_mask, params)
+    logits, _ = sm.encoder_decoder_forward(src, src_mask, tgt_in, params)
+    direct, _ = sm.many_to_many_forward(tgt_in, params["decoder"], h0=c)
     assert np.allclose(logits, direct)
 
 
@@ -163,12 +167,12 @@ def test_greedy_generation_is_deterministic_and_stops():
     rng = np.random.default_rng(11)
     params = sm.init_many_to_many(V, N_X, N_H, V, rng)
     h0 = np.zeros((4, N_H))
-    a = sm.generate(params, h0, start_id=2, stop_id=3, max_len=8, temperature=0)
-    b = sm.generate(params, h0, start_id=2, stop_id=3, max_len=8, temperature=0)
+    a = sm.generate(h0, params, start_id=2, stop_id=3, max_len=8, temperature=0)
+    b = sm.generate(h0, params, start_id=2, stop_id=3, max_len=8, temperature=0)
     assert a == b and all(len(s) <= 8 and 3 not in s for s in a)
     params["out"]["b"][:] = 0
     params["out"]["b"][3] = 100.0                     # </s> is certain: every sequence is empty
-    assert sm.generate(params, h0, 2, 3, 8, np.random.default_rng(0)) == [[]] * 4
+    assert sm.generate(h0, params, 2, 3, 8, np.random.default_rng(0)) == [[]] * 4
 
 
 def test_sampling_follows_the_distribution_and_the_temperature():
@@ -178,30 +182,47 @@ def test_sampling_follows_the_distribution_and_the_temperature():
     params["out"]["b"][:] = -50.0
     params["out"]["b"][[4, 5]] = [np.log(3.0), 0.0]   # P(4) = 3/4, P(5) = 1/4
     h0 = np.zeros((4000, N_H))
-    first = np.array([s[0] for s in sm.generate(params, h0, 2, 3, 1, np.random.default_rng(1))])
+    first = np.array([s[0] for s in sm.generate(h0, params, 2, 3, 1, np.random.default_rng(1))])
     assert set(first.tolist()) == {4, 5} and abs((first == 4).mean() - 0.75) < 0.03
-    cold = np.array([s[0] for s in sm.generate(params, h0, 2, 3, 1, np.random.default_rng(1),
+    cold = np.array([s[0] for s in sm.generate(h0, params, 2, 3, 1, np.random.default_rng(1),
                                                 temperature=0.5)])
     assert abs((cold == 4).mean() - 0.9) < 0.03      # 3^2 / (3^2 + 1)
+
+
+@pytest.mark.parametrize("temperature", [0, 0.7, 1.0])
+def test_generation_draws_each_token_with_sample_next(temperature):
+    """generate is the model's step plus rnnlib.sampling.sample_next, the one sampler."""
+    rng = np.random.default_rng(15)
+    params = _nonzero_biases(sm.init_many_to_many(V, N_X, N_H, V, rng), rng)
+    h0 = rng.normal(scale=0.5, size=(50, N_H))
+    got = sm.generate(h0, params, 2, 3, 1, np.random.default_rng(4), temperature=temperature)
+    h, _ = rnn_step_forward(params["embed"]["E"][np.full(50, 2)], h0, params["rnn"])
+    logits, _ = dense_forward(h, params["out"])
+    want = sample_next(logits, np.random.default_rng(4), temperature)
+    assert [s[:1] for s in got] == [[] if t == 3 else [t] for t in want.tolist()]
 
 
 def test_generation_rejects_bad_arguments():
     params = sm.init_many_to_many(V, N_X, N_H, V, np.random.default_rng(0))
     h0 = np.zeros((1, N_H))
     with pytest.raises(ValueError, match="temperature"):
-        sm.generate(params, h0, 2, 3, 5, np.random.default_rng(0), temperature=-1)
+        sm.generate(h0, params, 2, 3, 5, np.random.default_rng(0), temperature=-1)
     with pytest.raises(TypeError, match="rng"):
-        sm.generate(params, h0, 2, 3, 5, None, temperature=1.0)
+        sm.generate(h0, params, 2, 3, 5, None, temperature=1.0)
     with pytest.raises(ValueError, match="max_len"):
-        sm.generate(params, h0, 2, 3, 0, np.random.default_rng(0))
+        sm.generate(h0, params, 2, 3, 0, np.random.default_rng(0))
 
 
 # ----------------------------------------------------------------- training
 def test_train_learns_to_copy_the_input():
-    """A many-to-many model learns the identity tagging task quickly."""
+    """A many-to-many model, trained by rnnlib.train.train, learns the identity tagging task quickly."""
     rng = np.random.default_rng(13)
     params = sm.init_many_to_many(V, 8, 16, V, rng, dtype=np.float32)
     data_rng = np.random.default_rng(14)
-    batches = [(ids, ids) for ids in (data_rng.integers(0, V, size=(16, 5)) for _ in range(150))]
-    losses = sm.train(params, sm.many_to_many_loss, batches, Adam(0.02), max_norm=1.0)
+    batches = [(ids, ids, None) for ids in (data_rng.integers(0, V, size=(16, 5)) for _ in range(150))]
+    losses = train(batches, params, sm.many_to_many_loss, Adam(0.02), max_norm=1.0)
     assert losses.shape == (150,) and losses[-10:].mean() < 0.1 * losses[0]
+
+
+def test_the_old_training_loop_is_gone():
+    assert not hasattr(sm, "train")     # one training loop: rnnlib.train.train

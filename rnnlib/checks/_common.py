@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ..gru import init_gru
+
 TIME_LIMIT = 10.0  # seconds a single call of a student function may take
 _GRADING = {"seed": None}   # set by the grader: the checks' inputs are drawn afresh
 
@@ -99,7 +101,7 @@ def passed(message: str) -> None:
     print(f"All checks passed: {message}")
 
 
-def _number(value, fn_name: str) -> float:
+def number(value, fn_name: str) -> float:
     """``value`` as a float; an AssertionError naming ``fn_name`` if it is not one number."""
     if isinstance(value, (bool, np.bool_, str, bytes)):
         raise AssertionError(f"{fn_name} should return one number (a float), got "
@@ -111,19 +113,19 @@ def _number(value, fn_name: str) -> float:
                              f"got {type(value).__name__}") from None
 
 
-def _whole_number(value, fn_name: str, what: str) -> int:
+def whole_number(value, fn_name: str, what: str) -> int:
     """``value`` as an int, if it is a finite whole number (7 or 7.0); else an AssertionError."""
     try:
-        number = None if isinstance(value, (bool, np.bool_)) else _number(value, fn_name)
+        x = None if isinstance(value, (bool, np.bool_)) else number(value, fn_name)
     except AssertionError:
-        number = None
-    if number is None or not math.isfinite(number) or number != int(number):
+        x = None
+    if x is None or not math.isfinite(x) or x != int(x):
         shown = repr(value) if len(repr(value)) <= 60 else type(value).__name__
         raise AssertionError(f"{fn_name} should return a whole number, got {shown} (on {what})")
-    return int(number)
+    return int(x)
 
 
-def _diagnose(got: float, expected: float, diagnoses, what: str, fallback: str) -> None:
+def diagnose(got: float, expected: float, diagnoses, what: str, fallback: str) -> None:
     """Pass if ``got`` matches ``expected``; else name the first mistake it matches."""
     if math.isclose(got, expected, rel_tol=1e-9):
         return
@@ -134,16 +136,16 @@ def _diagnose(got: float, expected: float, diagnoses, what: str, fallback: str) 
 
 
 # ----------------------------------------------------------------- diagnosis, shared by the checkers
-_CLOSE = {"rtol": 1e-7, "atol": 1e-10}
+CLOSE = {"rtol": 1e-7, "atol": 1e-10}
 
 
-def _close(a, b) -> bool:
+def close(a, b) -> bool:
     """Same shape and equal to rounding (the checkers' one notion of "right")."""
     a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and bool(np.allclose(a, b, **_CLOSE))
+    return a.shape == b.shape and bool(np.allclose(a, b, **CLOSE))
 
 
-def _array(got, name: str, what: str) -> np.ndarray:
+def array(got, name: str, what: str) -> np.ndarray:
     """The student's result as a float array, or an AssertionError that says what it was."""
     if got is None:
         raise AssertionError(f"{name} returned None (on {what}): did you forget `return`?")
@@ -157,7 +159,7 @@ def _array(got, name: str, what: str) -> np.ndarray:
                              f"(on {what})") from None
 
 
-def _with_hint(error: AssertionError, hint: str) -> AssertionError:
+def with_hint(error: AssertionError, hint: str) -> AssertionError:
     """Add ``hint`` to a shape error (matmul, concatenate, broadcast, rnnlib's own shape checks)
     raised by the student's code; any other error is returned as it is."""
     text = str(error)
@@ -165,3 +167,15 @@ def _with_hint(error: AssertionError, hint: str) -> AssertionError:
                                "must have shape")):
         return AssertionError(f"{text}. {hint}")
     return error
+
+
+def gru_case(rng, batch, n_x, n_h):
+    """A GRU step's inputs ``(x, h_prev, params)`` whose mistakes show in the output."""
+    params = init_gru(n_x, n_h, rng)
+    for key in ("b_u", "b_r", "b_c"):
+        params[key] = rng.normal(scale=0.5, size=n_h)
+    for key in ("W_u", "W_r", "W_c"):
+        params[key] = params[key] * 1.5            # gates well away from 1/2: mistakes show
+    x = rng.normal(size=(batch, n_x))
+    h_prev = rng.normal(scale=0.8, size=(batch, n_h))    # nonzero: the reset gate shows
+    return x, h_prev, params

@@ -10,7 +10,7 @@ from ..handset import one_hot_strings
 from ..rnn import init_rnn, rnn_forward
 from ._common import call as _call, passed as _passed
 from ._common import rng as _rng
-from ._common import _CLOSE, _close
+from ._common import CLOSE as _CLOSE, close as _close
 
 
 # ---------------------------------------------------------------- the recurrence as a loop

@@ -9,7 +9,7 @@ import numpy as np
 from .. import ops
 from ._common import call as _call, passed as _passed
 from ._common import rng as _rng
-from ._common import _array, _close
+from ._common import array as _array, close as _close
 
 
 # ----------------------------------------------------------------- the last real state

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..rnn import init_rnn, rnn_step_forward
-from ._common import _whole_number, call as _call, passed as _passed
+from ._common import whole_number as _whole_number, call as _call, passed as _passed
 from ._common import rng as _rng
 
 

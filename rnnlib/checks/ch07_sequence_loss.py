@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ._common import _number, call as _call, passed as _passed
+from ._common import number as _number, call as _call, passed as _passed
 from ._common import rng as _rng
 
 

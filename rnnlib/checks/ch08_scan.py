@@ -9,7 +9,7 @@ import numpy as np
 from ..scan import scan as _scan
 from ._common import call as _call, passed as _passed
 from ._common import rng as _rng
-from ._common import _close
+from ._common import close as _close
 
 
 # ---------------------------------------------------------------- scan

@@ -8,10 +8,11 @@ import numpy as np
 
 from ..gru import gru_forward
 from ..recurrent import bidirectional, gru_layer, reverse_in_time
-from ._common import _whole_number, call as _call, passed as _passed
+from ._common import whole_number as _whole_number, call as _call, passed as _passed
 from ._common import rng as _rng
-from ._common import _array, _close, _with_hint
-from .lab09_grus_and_scan import _gru_case, _gru_count
+from ._common import array as _array, close as _close, with_hint as _with_hint
+from ..gru import gru_param_count as _gru_count
+from ._common import gru_case as _gru_case
 
 
 def _stack_count(n_x, sizes, bidirectional):

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._common import _diagnose, _number, call as _call, passed as _passed
+from ._common import diagnose as _diagnose, number as _number, call as _call, passed as _passed
 from ._common import rng as _rng
 from .ch03_ngrams import check_perplexity as _check_flat_perplexity
 

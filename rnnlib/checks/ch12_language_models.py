@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ..language_model import LMConfig, param_shapes
-from ._common import _diagnose, _number, call as _call, passed as _passed
+from ._common import diagnose as _diagnose, number as _number, call as _call, passed as _passed
 
 
 def _count(config: LMConfig) -> int:

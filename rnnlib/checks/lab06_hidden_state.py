@@ -10,7 +10,7 @@ from .. import ops
 from ..rnn import init_rnn, rnn_forward, rnn_step_forward
 from ._common import call as _call, passed as _passed
 from ._common import rng as _rng
-from ._common import _CLOSE, _array, _close, _with_hint
+from ._common import CLOSE as _CLOSE, array as _array, close as _close, with_hint as _with_hint
 
 
 # ----------------------------------------------------------------- W_h = [W_hh | W_hx]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..gru import gru_step_forward, init_gru
+from ..gru import gru_param_count as _gru_count
+from ..gru import gru_step_forward
 from ..rnn import init_rnn, rnn_step_forward
-from ._common import _whole_number, call as _call, passed as _passed
-from ._common import rng as _rng
-from ._common import _CLOSE, _array, _close, _with_hint
+from ._common import whole_number as _whole_number, call as _call, passed as _passed
+from ._common import gru_case as _gru_case, rng as _rng
+from ._common import CLOSE as _CLOSE, array as _array, close as _close, with_hint as _with_hint
 
 
 def _sigmoid(z):
@@ -99,17 +100,6 @@ _GRU_MISTAKES = [
      "the new state must interpolate: h = Γ_u ⊙ h̃ + (1 − Γ_u) ⊙ h_prev; the (1 − Γ_u) on "
      "h_prev is missing"),
 ]
-
-
-def _gru_case(rng, batch, n_x, n_h):
-    params = init_gru(n_x, n_h, rng)
-    for key in ("b_u", "b_r", "b_c"):
-        params[key] = rng.normal(scale=0.5, size=n_h)
-    for key in ("W_u", "W_r", "W_c"):
-        params[key] = params[key] * 1.5            # gates well away from 1/2: mistakes show
-    x = rng.normal(size=(batch, n_x))
-    h_prev = rng.normal(scale=0.8, size=(batch, n_h))    # nonzero: the reset gate shows
-    return x, h_prev, params
 
 
 def check_gru_step(gru_step) -> None:
@@ -269,10 +259,6 @@ def check_run_with_scan(run_with_scan) -> None:
 
 
 # ================================================================= parameter counts
-def _gru_count(n_x, n_h):
-    return 3 * n_h * (n_h + n_x + 1)
-
-
 def check_gru_param_count(gru_param_count) -> None:
     """Check ``gru_param_count(n_x, n_h) -> int``: one GRU layer in the book's convention.
 

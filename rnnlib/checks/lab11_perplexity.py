@@ -11,7 +11,7 @@ import numpy as np
 from .. import ops
 from ..ngram import NGramLM
 from ..text import BOS, EOS, UNK, Vocab
-from ._common import _diagnose, _number, call as _call, passed as _passed
+from ._common import diagnose as _diagnose, number as _number, call as _call, passed as _passed
 from ._common import rng as _rng
 
 
