@@ -52,8 +52,8 @@ from .validate import check_backward
 from .layers import init_orthogonal
 from .ops import sigmoid
 from .threads import one_blas_thread
-from .validate import (as_float, check_cache, check_finite, check_keys, check_rng, check_same_dtype,
-                       param, positive_int, upstream)
+from .validate import (as_float, check_finite, check_keys, check_rng, check_same_dtype, param,
+                       positive_int)
 
 __all__ = ["gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward", "init_gru",
            "gru_param_count", "from_pytorch", "to_pytorch", "from_keras", "to_keras",
@@ -246,9 +246,8 @@ def gru_backward(dhs, cache: GRUCache):
     grads : dict
         Keyed like the params.
     """
-    check_cache(cache, GRUCache, "gru_forward")
+    dhs = check_backward(dhs, cache, GRUCache, "gru_forward", "hs", "dhs", "GRU")
     params, reset_after = cache.params, cache.reset_after
-    dhs = upstream(dhs, cache.hs.shape, cache.hs.dtype, "dhs", "GRU")
     batch, T, n_h = cache.hs.shape
     # Time-major views (gru_forward stores its arrays time-major: no copies).
     tm = lambda a: a.swapaxes(0, 1)

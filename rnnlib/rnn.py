@@ -31,8 +31,8 @@ from . import ops
 from .layers import init_orthogonal
 from .scan import scan
 from .threads import one_blas_thread
-from .validate import (as_float, check_cache, check_finite, check_keys, check_rng, check_same_dtype,
-                       param, positive_int, upstream)
+from .validate import (as_float, check_finite, check_keys, check_rng, check_same_dtype, param,
+                       positive_int)
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
            "init_rnn", "rnn_param_shapes", "RNN_PARAMS", "RNNStepCache", "RNNCache"]
@@ -129,12 +129,6 @@ def _activate_in_place(z, activation: str) -> np.ndarray:
         return np.maximum(z, 0, out=z)
     z[...] = ops.sigmoid(z)
     return z
-
-
-def _check_backward(dhs, cache) -> np.ndarray:
-    """Validate a call of :func:`rnn_backward`; returns ``dhs`` as an array like the states."""
-    check_cache(cache, RNNCache, "rnn_forward")
-    return upstream(dhs, cache.hs.shape, cache.hs.dtype, "dhs", "RNN")
 
 
 # ----------------------------------------------------------------- one step
@@ -262,7 +256,7 @@ def rnn_backward(dhs, cache: RNNCache):
     grads : dict
         ``W_hx``, ``W_hh``, ``b_h``.
     """
-    dhs = _check_backward(dhs, cache)
+    dhs = check_backward(dhs, cache, RNNCache, "rnn_forward", "hs", "dhs", "RNN")
     hs, W_hh = cache.hs, cache.W_hh
     _, g_prime = _ACTIVATIONS[cache.activation]
     batch, T, n_h = hs.shape
