@@ -39,7 +39,7 @@ matrix products (both gates, the candidate); inside it, one ``(batch, n_h) @ (n_
 product for the gates and one for the candidate (with ``reset_after``, a single
 ``(n_h, 3 n_h)`` product for all three), and element-wise work done in place, in arrays
 allocated once; weight gradients are one product each after the backward loop. Each pass runs
-with BLAS on one thread (:mod:`rnnlib.threads` says why).
+with BLAS on one thread (``rnnlib.threads`` says why).
 """
 
 from __future__ import annotations
