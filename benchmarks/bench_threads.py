@@ -6,8 +6,8 @@ pass of the GRU and of the simple RNN of ``bench_gru.py`` and ``bench_rnn.py`` (
 steps, 64 inputs, 256 hidden units, float32) with that limit and without it
 (``rnnlib.threads.limit_enabled(False)``: every product may use every thread), on a quiet
 machine and with one busy process beside it. (A third policy, the loop over time alone on one
-thread and the products before and after it on every thread, was measured with this script
-at the commit that had it; ``results/threads_loop_only.md``.)
+thread and the products before and after it on every thread, was measured while the kernels had
+it, at commit fd3cbbb, with an earlier version of this script: ``results/threads_loop_only.md``.)
 
 The busy process is started and stopped by this script: a second Python process multiplying
 two 1024×1024 float32 matrices in a loop, with BLAS on one thread, so it keeps one core busy.
