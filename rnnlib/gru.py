@@ -34,10 +34,12 @@ Two faces: :func:`gru_step_forward` and :func:`gru_step_backward` are one step w
 the equations, the code the chapters show; :func:`gru_forward` and :func:`gru_backward` are
 the kernels for whole sequences that training uses, tested equal to the steps run in a loop.
 
-Speed: the input projections of every gate and every step are one matrix product before the
-loop; inside it, one ``(batch, n_h) @ (n_h, 2 n_h)`` product for the gates and one for the
-candidate (with ``reset_after``, a single ``(n_h, 3 n_h)`` product for all three); weight
-gradients are one product each after the backward loop.
+Speed: the input projections of every gate and every step are computed before the loop, in two
+matrix products (both gates, the candidate); inside it, one ``(batch, n_h) @ (n_h, 2 n_h)``
+product for the gates and one for the candidate (with ``reset_after``, a single
+``(n_h, 3 n_h)`` product for all three), and element-wise work done in place, in arrays
+allocated once; weight gradients are one product each after the backward loop. Each pass runs
+with BLAS on one thread (``rnnlib.threads`` says why).
 """
 
 from __future__ import annotations
@@ -49,9 +51,9 @@ import numpy as np
 from .validate import check_backward
 from .layers import init_orthogonal
 from .ops import sigmoid
-from .scan import scan
-from .validate import (as_float, check_cache, check_finite, check_keys, check_rng, check_same_dtype,
-                       param, positive_int, upstream)
+from .threads import one_blas_thread
+from .validate import (as_float, check_finite, check_keys, check_rng, check_same_dtype, param,
+                       positive_int)
 
 __all__ = ["gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward", "init_gru",
            "gru_param_count", "from_pytorch", "to_pytorch", "from_keras", "to_keras",
@@ -59,14 +61,6 @@ __all__ = ["gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward
 
 #: Parameter names; ``reset_after=True`` adds ``b_ch``.
 GRU_PARAMS = ("W_u", "W_r", "W_c", "b_u", "b_r", "b_c")
-
-
-def _sigmoid(z):
-    # ops.sigmoid without its finiteness check (the inputs were checked once), and with one
-    # division: e^{-|z|} never overflows, and both branches keep full relative precision
-    # (the tanh form (1 + tanh(z/2))/2 is cheaper but loses digits where sigma is tiny).
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
 class GRUCache(NamedTuple):
@@ -130,6 +124,20 @@ def _check_inputs(x, h, params, reset_after, *, sequence: bool):
     return x, h, n_h
 
 
+def _sigmoid_in_place(z):
+    """σ(z) = 1 / (1 + e^{-z}), written into ``z``: four passes over the array, no allocation.
+
+    Accurate to a few units in the last place for every finite z: where e^{-z} is large the
+    quotient keeps its relative precision, and where e^{-z} overflows (z < -709 in float64),
+    σ(z) is 0 to working precision. (ops.sigmoid avoids the overflow, with more passes.)
+    """
+    with np.errstate(over="ignore"):
+        np.exp(np.negative(z, out=z), out=z)
+    z += 1
+    return np.divide(1, z, out=z)
+
+
+@one_blas_thread()          # BLAS on one thread for the whole pass: see rnnlib.threads
 def gru_forward(x, h0, params: dict, reset_after: bool = False):
     r"""Run a GRU over a sequence.
 
@@ -149,40 +157,69 @@ def gru_forward(x, h0, params: dict, reset_after: bool = False):
     Returns
     -------
     hs : ndarray, shape (batch, T, n_h)
+        A batch-first view of a time-major array (not C-contiguous when ``batch > 1``), as are
+        the cache's gates, candidates and ``rec``; all five share one allocation, so keeping
+        ``hs`` alone keeps them all (copy it to keep only the states).
     cache : GRUCache
     """
     x, h0, n_h = _check_inputs(x, h0, params, reset_after, sequence=True)
-
+    batch, T, n_x = x.shape
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
-    # Input projections of all three gates at every step: one product, before the loop.
-    W_x = np.concatenate([W_u[:, n_h:], W_r[:, n_h:], W_c[:, n_h:]])          # (3 n_h, n_x)
-    b = np.concatenate([params["b_u"], params["b_r"], params["b_c"]])
-    projected = (x @ W_x.T + b).swapaxes(0, 1)                                # (T, batch, 3 n_h)
-    if reset_after:   # all three recurrent products at once
-        W_hid = np.concatenate([W_u[:, :n_h], W_r[:, :n_h], W_c[:, :n_h]]).T   # (n_h, 3 n_h)
-        b_ch = params["b_ch"]
-    else:
-        W_hid = np.concatenate([W_u[:, :n_h], W_r[:, :n_h]]).T                 # (n_h, 2 n_h)
-        W_ch_T = W_c[:, :n_h].T
+    # Everything the pass keeps, in one array allocated once, time-major (block t is step t):
+    # the projections that the steps turn into [Γ_u, Γ_r] and h~ in place, the states and rec.
+    # (One allocation rather than five: in our measurements, glibc's allocator reused one
+    # large block freed by the previous call, but gave five back to the system, and every
+    # call paid a page fault for each of their pages.)
+    size = T * batch * n_h
+    kept = np.empty(5 * size, x.dtype)
+    a_ur_all = kept[:2 * size].reshape(T, batch, 2 * n_h)
+    a_c_all, hs, rec = (kept[i * size:(i + 1) * size].reshape(T, batch, n_h) for i in (2, 3, 4))
+    # Input projections of every gate at every step, before the loop: 2-D products, time-major
+    # (row t * batch + b is step t of sequence b), one for both gates and one for the candidate,
+    # so that the block of each step is contiguous (numpy is several times slower on strided
+    # blocks) and the sigmoid of both gates is one call.
+    x_tm = x.swapaxes(0, 1).reshape(T * batch, n_x)
+    W_urx_T = np.concatenate([W_u[:, n_h:], W_r[:, n_h:]]).T                 # (n_x, 2 n_h)
+    np.matmul(x_tm, W_urx_T, out=a_ur_all.reshape(T * batch, 2 * n_h))
+    a_ur_all += np.concatenate([params["b_u"], params["b_r"]])
+    np.matmul(x_tm, W_c[:, n_h:].T, out=a_c_all.reshape(T * batch, n_h))
+    a_c_all += params["b_c"]
+    # The recurrent weights of the gates side by side: one product per step for both gates
+    # (with reset_after, for all three). With a batch of rows, a row-major copy of the
+    # transposed weights, made once, may multiply faster than the transposed view.
+    blocks = [W_u[:, :n_h], W_r[:, :n_h]] + ([W_c[:, :n_h]] if reset_after else [])
+    W_hid, W_ch_T = np.concatenate(blocks).T, W_c[:, :n_h].T              # (n_h, 2 or 3 n_h)
+    if batch > 1:
+        W_hid, W_ch_T = np.ascontiguousarray(W_hid), np.ascontiguousarray(W_ch_T)
+    hw = np.empty((batch, W_hid.shape[1]), x.dtype)   # h_prev @ W_hid
+    tmp = np.empty((batch, n_h), x.dtype)
 
-    def step(h_prev, xw):
-        hw = h_prev @ W_hid
-        gates = _sigmoid(xw[:, :2 * n_h] + hw[:, :2 * n_h])       # both gates in one call
-        u, r = gates[:, :n_h], gates[:, n_h:]
+    h_prev = h0
+    for t in range(T):
+        a_ur, a_c = a_ur_all[t], a_c_all[t]
+        np.matmul(h_prev, W_hid, out=hw)
+        a_ur += hw[:, :2 * n_h]
+        u_r = _sigmoid_in_place(a_ur)                             # both gates in one call
+        u, r = u_r[:, :n_h], u_r[:, n_h:]
         if reset_after:
-            rec = hw[:, 2 * n_h:] + b_ch                       # W_ch h_prev + b_ch
-            c = np.tanh(xw[:, 2 * n_h:] + r * rec)
+            np.add(hw[:, 2 * n_h:], params["b_ch"], out=rec[t])   # W_ch h_prev + b_ch
+            a_c += np.multiply(r, rec[t], out=tmp)
         else:
-            rec = r * h_prev                                   # Γ_r ⊙ h_prev
-            c = np.tanh(xw[:, 2 * n_h:] + rec @ W_ch_T)
-        h = u * c + (1 - u) * h_prev
-        return h, np.stack([h, u, r, c, rec])
+            np.multiply(r, h_prev, out=rec[t])                    # Γ_r ⊙ h_prev
+            a_c += np.matmul(rec[t], W_ch_T, out=tmp)
+        c = np.tanh(a_c, out=a_c)
+        # h = Γ_u ⊙ h~ + (1 - Γ_u) ⊙ h_prev, computed as h_prev + Γ_u ⊙ (h~ - h_prev)
+        np.subtract(c, h_prev, out=hs[t])
+        hs[t] *= u
+        hs[t] += h_prev
+        h_prev = hs[t]
 
-    outs, _ = scan(step, projected, h0)                           # (T, 5, batch, n_h)
-    hs, u, r, c, rec = (np.ascontiguousarray(a.swapaxes(0, 1)) for a in outs.swapaxes(0, 1))
-    return hs, GRUCache(x, h0, hs, u, r, c, rec, params, reset_after)
+    bf = lambda a: a.swapaxes(0, 1)                    # batch-first views, no copies
+    u, r, c = bf(a_ur_all[..., :n_h]), bf(a_ur_all[..., n_h:]), bf(a_c_all)
+    return bf(hs), GRUCache(x, h0, bf(hs), u, r, c, bf(rec), params, reset_after)
 
 
+@one_blas_thread()          # BLAS on one thread for the whole pass: see rnnlib.threads
 def gru_backward(dhs, cache: GRUCache):
     r"""Backpropagation through time for :func:`gru_forward`.
 
@@ -204,50 +241,69 @@ def gru_backward(dhs, cache: GRUCache):
     Returns
     -------
     dx : ndarray, shape (batch, T, n_x)
+        A batch-first view of a time-major array.
     dh0 : ndarray, shape (batch, n_h)
     grads : dict
         Keyed like the params.
     """
-    check_cache(cache, GRUCache, "gru_forward")
-    hs, u, r, c, rec, params = cache.hs, cache.u, cache.r, cache.c, cache.rec, cache.params
-    dhs = upstream(dhs, hs.shape, hs.dtype, "dhs", "GRU")
-    batch, T, n_h = hs.shape
+    dhs = check_backward(dhs, cache, GRUCache, "gru_forward", "hs", "dhs", "GRU")
+    params, reset_after = cache.params, cache.reset_after
+    batch, T, n_h = cache.hs.shape
+    # Time-major views (gru_forward stores its arrays time-major: no copies).
+    tm = lambda a: a.swapaxes(0, 1)
+    hs, u, r, c, rec, dhs = (tm(a) for a in (cache.hs, cache.u, cache.r, cache.c, cache.rec, dhs))
     W_u, W_r, W_c = params["W_u"], params["W_r"], params["W_c"]
     W_ch = W_c[:, :n_h]
-    W_urh = np.concatenate([W_u[:, :n_h], W_r[:, :n_h]])            # (2 n_h, n_h)
-    h_prev = np.concatenate([cache.h0[:, None], hs[:, :-1]], axis=1)        # h^{<t-1>} for every t
-    # Everything that does not depend on the gradient flowing back is computed for all steps
-    # at once, so the loop over time holds only what must be sequential.
-    keep = 1 - u                                        # d h / d h_prev along the memory path
-    A_c = u * (1 - c * c)                               # da_c = dh * A_c
-    A_u = (c - h_prev) * u * keep                       # da_u = dh * A_u
-    A_r = (rec if cache.reset_after else h_prev) * r * (1 - r)
-    # Pre-activation gradients of every step, filled by the loop: [da_u, da_r, da_c].
-    da = np.empty((batch, T, 3 * n_h), dtype=hs.dtype)
-    drec_all = np.empty_like(hs) if cache.reset_after else None
-    dh_next = np.zeros((batch, n_h), dtype=hs.dtype)
+    W_urh = np.concatenate([W_u[:, :n_h], W_r[:, :n_h]])             # (2 n_h, n_h)
+    # One array for the pass's large work arrays (one, for the reason given in gru_forward):
+    # the pre-activation gradients of every step, filled by the loop, [da_u, da_r, da_c], with
+    # reset_after also d(W_ch h_prev + b_ch); and h^{<t-1>} for every t. The weight gradients
+    # after the loop need them all.
+    size = T * batch * n_h
+    work = np.empty((5 if reset_after else 4) * size, hs.dtype)
+    da = work[:3 * size].reshape(T, batch, 3 * n_h)
+    h_prev = work[3 * size:4 * size].reshape(T, batch, n_h)
+    np.concatenate([cache.h0[None], hs[:-1]], out=h_prev)
+    drec = work[4 * size:].reshape(T, batch, n_h) if reset_after else None
+    # The loop works in small buffers, allocated once: each step's factors are computed from
+    # the cache in them (no full-size temporaries), in the order of the step's equations.
+    dh, dh_next = np.empty((batch, n_h), hs.dtype), np.zeros((batch, n_h), hs.dtype)
+    keep, f, back, tmp = (np.empty_like(dh) for _ in range(4))
     for t in range(T - 1, -1, -1):
-        dh = dhs[:, t] + dh_next
-        da_c = np.multiply(dh, A_c[:, t], out=da[:, t, 2 * n_h:])
-        np.multiply(dh, A_u[:, t], out=da[:, t, :n_h])
-        if cache.reset_after:
-            drec = np.multiply(da_c, r[:, t], out=drec_all[:, t])     # d(W_ch h_prev + b_ch)
-            np.multiply(da_c, A_r[:, t], out=da[:, t, n_h:2 * n_h])
-            dh_next = dh * keep[:, t] + drec @ W_ch
+        u_t, r_t, c_t, hp = u[t], r[t], c[t], h_prev[t]
+        da_u, da_r, da_c = da[t, :, :n_h], da[t, :, n_h:2 * n_h], da[t, :, 2 * n_h:]
+        np.add(dhs[t], dh_next, out=dh)
+        np.subtract(1, u_t, out=keep)                             # d h / d h_prev, memory path
+        # da_c = dh ⊙ Γ_u ⊙ (1 - h~²)
+        np.subtract(1, np.multiply(c_t, c_t, out=f), out=f)
+        np.multiply(dh, np.multiply(u_t, f, out=f), out=da_c)
+        # da_u = dh ⊙ (h~ - h_prev) ⊙ Γ_u (1 - Γ_u)
+        np.multiply(np.subtract(c_t, hp, out=f), u_t, out=f)
+        np.multiply(dh, np.multiply(f, keep, out=f), out=da_u)
+        # the reset gate: Γ_r (1 - Γ_r) times what it multiplies
+        np.multiply(rec[t] if reset_after else hp, r_t, out=f)
+        f *= np.subtract(1, r_t, out=tmp)
+        if reset_after:
+            np.multiply(da_c, r_t, out=drec[t])                   # d(W_ch h_prev + b_ch)
+            np.multiply(da_c, f, out=da_r)
+            np.matmul(drec[t], W_ch, out=back)
+            np.multiply(dh, keep, out=dh_next)
+            dh_next += back
         else:
-            drh = da_c @ W_ch                                         # d(Γ_r ⊙ h_prev)
-            np.multiply(drh, A_r[:, t], out=da[:, t, n_h:2 * n_h])
-            dh_next = dh * keep[:, t] + drh * r[:, t]
-        dh_next += da[:, t, :2 * n_h] @ W_urh          # both gates' share in one product
+            np.matmul(da_c, W_ch, out=back)                       # d(Γ_r ⊙ h_prev)
+            np.multiply(back, f, out=da_r)
+            np.multiply(dh, keep, out=dh_next)
+            dh_next += np.multiply(back, r_t, out=tmp)
+        dh_next += np.matmul(da[t, :, :2 * n_h], W_urh, out=tmp)  # both gates in one product
 
-    # Weight gradients: one product each over all steps and examples.
-    flat = lambda a: a.reshape(-1, a.shape[-1])
-    da_f, x_f, hp_f = flat(da), flat(cache.x), flat(h_prev)
+    # Weight gradients: one product each over all steps and examples (rows t * batch + b).
+    flat = lambda a: a.reshape(T * batch, -1)
+    da_f, x_f, hp_f = flat(da), flat(tm(cache.x)), flat(h_prev)
     dW_x = da_f.T @ x_f                                                 # (3 n_h, n_x)
-    dW_urh = da_f[:, :2 * n_h].T @ hp_f                              # both gates at once
+    dW_urh = da_f[:, :2 * n_h].T @ hp_f                                 # both gates at once
     dW_uh, dW_rh = dW_urh[:n_h], dW_urh[n_h:]
-    if cache.reset_after:
-        dW_ch = flat(drec_all).T @ hp_f
+    if reset_after:
+        dW_ch = flat(drec).T @ hp_f
     else:
         dW_ch = da_f[:, 2 * n_h:].T @ flat(rec)                         # rec = Γ_r ⊙ h_prev
     db = da_f.sum(axis=0)
@@ -257,10 +313,11 @@ def gru_backward(dhs, cache: GRUCache):
         "W_c": np.concatenate([dW_ch, dW_x[2 * n_h:]], axis=1),
         "b_u": db[:n_h], "b_r": db[n_h:2 * n_h], "b_c": db[2 * n_h:],
     }
-    if cache.reset_after:
-        grads["b_ch"] = flat(drec_all).sum(axis=0)
+    if reset_after:
+        grads["b_ch"] = flat(drec).sum(axis=0)
     W_x = np.concatenate([W_u[:, n_h:], W_r[:, n_h:], W_c[:, n_h:]])
-    return da @ W_x, dh_next, grads
+    dx = (da_f @ W_x).reshape(T, batch, -1)
+    return tm(dx), dh_next, grads
 
 
 class GRUStepCache(NamedTuple):

@@ -30,8 +30,9 @@ from .validate import check_backward
 from . import ops
 from .layers import init_orthogonal
 from .scan import scan
-from .validate import (as_float, check_cache, check_finite, check_keys, check_rng, check_same_dtype,
-                       param, positive_int, upstream)
+from .threads import one_blas_thread
+from .validate import (as_float, check_finite, check_keys, check_rng, check_same_dtype, param,
+                       positive_int)
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
            "init_rnn", "rnn_param_shapes", "RNN_PARAMS", "RNNStepCache", "RNNCache"]
@@ -120,6 +121,16 @@ def _check_inputs(x, h, params, activation, *, sequence: bool):
     return x, h, W_hx, W_hh, b_h
 
 
+def _activate_in_place(z, activation: str) -> np.ndarray:
+    """``g(z)`` written into ``z`` (the same values as ``_ACTIVATIONS``), for the kernels' loops."""
+    if activation == "tanh":
+        return np.tanh(z, out=z)
+    if activation == "relu":
+        return np.maximum(z, 0, out=z)
+    z[...] = ops.sigmoid(z)
+    return z
+
+
 # ----------------------------------------------------------------- one step
 def rnn_step_forward(x, h_prev, params: dict, activation: str = "tanh"):
     r"""One step: :math:`h = g(x W_{hx}^\top + h_{prev} W_{hh}^\top + b_h)`.
@@ -171,6 +182,7 @@ def rnn_step_backward(dh, cache: RNNStepCache):
 
 
 # ----------------------------------------------------------------- a whole sequence
+@one_blas_thread()          # BLAS on one thread for the whole pass: see rnnlib.threads
 def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
     r"""Run the RNN over a sequence, from the initial state ``h0``.
 
@@ -198,7 +210,6 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
     cache : RNNCache
     """
     x, h0, W_hx, W_hh, b_h = _check_inputs(x, h0, params, activation, sequence=True)
-    g, _ = _ACTIVATIONS[activation]
     (batch, T, n_x), n_h = x.shape, W_hh.shape[0]
     # Every step's input projection in one 2-D product, time-major: row t * batch + b is
     # x[b, t] @ W_hx.T. (A 3-D ``x @ W_hx.T`` would be one small product per sequence.)
@@ -208,8 +219,9 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
     # rows, a BLAS library may multiply by it faster than by the transposed view.
     W_hh_T = W_hh.T if batch == 1 else np.ascontiguousarray(W_hh.T)
 
-    def step(h_prev, xw_t):
-        h = g(xw_t + h_prev @ W_hh_T)
+    def step(h_prev, z_t):
+        z_t += h_prev @ W_hh_T          # z_t, this step's block of `projected`, in place
+        h = _activate_in_place(z_t, activation)
         return h, h
 
     hs, _ = scan(step, projected.reshape(T, batch, n_h), h0)   # scan runs over time
@@ -217,6 +229,7 @@ def rnn_forward(x, h0, params: dict, activation: str = "tanh"):
     return hs, RNNCache(x, h0, hs, W_hx, W_hh, activation)
 
 
+@one_blas_thread()          # BLAS on one thread for the whole pass: see rnnlib.threads
 def rnn_backward(dhs, cache: RNNCache):
     r"""Backpropagation through time for :func:`rnn_forward`.
 
@@ -243,9 +256,8 @@ def rnn_backward(dhs, cache: RNNCache):
     grads : dict
         ``W_hx``, ``W_hh``, ``b_h``.
     """
-    check_cache(cache, RNNCache, "rnn_forward")
+    dhs = check_backward(dhs, cache, RNNCache, "rnn_forward", "hs", "dhs", "RNN")
     hs, W_hh = cache.hs, cache.W_hh
-    dhs = upstream(dhs, hs.shape, hs.dtype, "dhs", "RNN")
     _, g_prime = _ACTIVATIONS[cache.activation]
     batch, T, n_h = hs.shape
     hs_t = hs.swapaxes(0, 1)             # time-major, as rnn_forward computed it
