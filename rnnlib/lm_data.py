@@ -129,7 +129,7 @@ def document_batch(documents, vocab: Vocab, max_length: int | None = None):
     with ``max_length``, a stream is cut at the first sentence end at or after every
     ``max_length`` targets, so that every piece but the last has ``max_length`` targets or a
     little more (each piece again starting from ``</s>``, and read from a fresh state by
-    :func:`document_log_probs`): rows are of similar length and a long held-out play does not
+    :func:`rnnlib.evaluate.document_log_probs`): rows are of similar length and a long held-out play does not
     become one very long sequential row.
 
     Returns
